@@ -1,0 +1,68 @@
+# Corridor: `make run` serves the demo, `make test` runs every check. Both set up what they need.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_NO_PROGRESS := 1
+
+.PHONY: venv run test check lint types migrations-check pytest bench bench-linkage lock messages demo browser-deps clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --require-hashes -r requirements/uv.txt
+
+$(BIN)/.synced-dev: requirements/dev.txt pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(BIN)/.synced-dev
+
+messages: venv
+	cd corridor && ../$(BIN)/python ../manage.py compilemessages --verbosity 0
+
+demo: venv messages
+	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py demo_setup
+
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: venv
+	$(BIN)/mypy corridor
+
+migrations-check: venv
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+pytest: venv messages browser-deps
+	$(BIN)/pytest
+
+test: lint types migrations-check pytest
+
+bench: venv
+	$(BIN)/python bench/vault_bench.py
+
+$(BIN)/.synced-bench: requirements/bench.txt $(BIN)/.synced-dev
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/bench.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	touch $@
+
+bench-linkage: $(BIN)/.synced-bench
+	$(BIN)/python bench/linkage/run.py
+
+lock: | $(UV)
+	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt
+	$(UV) pip compile -q pyproject.toml --generate-hashes --python-version 3.11 -o requirements/main.txt
+	$(UV) pip compile -q pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
+	$(UV) pip compile -q pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 -o requirements/bench.txt
+
+clean:
+	rm -rf $(VENV) .tools var/demo

@@ -1,0 +1,1 @@
+"""Corridor: case management for organisations that evacuate persecuted people."""
