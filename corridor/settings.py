@@ -70,8 +70,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "corridor.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "corridor.accounts.middleware.StaffSessionMiddleware",
+    "corridor.vault.session.VaultMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -79,6 +80,7 @@ ROOT_URLCONF = "corridor.urls"
 WSGI_APPLICATION = "corridor.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+OTP_TOTP_ISSUER = env("CORRIDOR_TOTP_ISSUER", "Corridor")
 LOGIN_REDIRECT_URL = "core:home"
 
 TEMPLATES = [

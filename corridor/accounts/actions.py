@@ -1,0 +1,233 @@
+"""Staff account actions: small transactional writes, each with its audit entry."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import auth
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from corridor.accounts.models import Invitation, LoginThrottle, StaffSession, User
+from corridor.audit.log import audit_record
+from corridor.vault import crypto
+from corridor.vault.actions import user_keys_create
+from corridor.vault.session import vault_session_close, vault_session_open
+
+INVITATION_LIFETIME = timedelta(days=3)
+THROTTLE_FREE_FAILURES = 5
+THROTTLE_MAX_DELAY = 15 * 60
+
+
+class InvitationInvalid(Exception):
+    """The invitation link is unknown, used or expired."""
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+def staff_create(
+    *, username: str, role: str, passphrase: str, actor_id: int | None
+) -> tuple[User, bytes]:
+    """A staff user with a key pair wrapped under the passphrase; returns the private key."""
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise UsernameTaken(username)
+        try:
+            user = User.objects.create_user(username=username, password=passphrase, role=role)
+        except IntegrityError as exc:
+            raise UsernameTaken(username) from exc
+        private_key = user_keys_create(user_id=user.pk, passphrase=passphrase)
+        audit_record(
+            actor_id=actor_id, action="user.create", object_type="user", object_id=str(user.pk)
+        )
+    return user, private_key
+
+
+def _token_hash(token: str) -> bytes:
+    return crypto.digest(token.encode("ascii", "replace"))
+
+
+def invitation_create(*, actor_id: int, role: str) -> tuple[Invitation, str]:
+    """A one-time invitation; the token is returned once and only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            token_hash=_token_hash(token),
+            role=role,
+            created_by_id=actor_id,
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+        audit_record(
+            actor_id=actor_id,
+            action="invitation.create",
+            object_type="invitation",
+            object_id=str(invitation.pk),
+        )
+    return invitation, token
+
+
+def invitation_find(token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
+    if invitation is None or not invitation.is_open():
+        raise InvitationInvalid
+    return invitation
+
+
+def invitation_accept(*, token: str, username: str, passphrase: str) -> tuple[User, bytes]:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_find(token).pk)
+        if not invitation.is_open():
+            raise InvitationInvalid
+        user, private_key = staff_create(
+            username=username, role=invitation.role, passphrase=passphrase, actor_id=None
+        )
+        invitation.used_by = user
+        invitation.save(update_fields=["used_by"])
+        audit_record(
+            actor_id=user.pk,
+            action="invitation.accept",
+            object_type="invitation",
+            object_id=str(invitation.pk),
+        )
+    return user, private_key
+
+
+def session_start(request: HttpRequest, *, user: User, private_key: bytes) -> None:
+    """First factor done: log in (unverified) and hold the private key for this session."""
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    vault_session_open(request, user_id=user.pk, private_key=private_key)
+    request.session.save()
+    StaffSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+
+
+def session_verify(request: HttpRequest, *, device: TOTPDevice) -> None:
+    """Second factor done: the session may now see data."""
+    otp_login(request, device)
+    with transaction.atomic():
+        audit_record(
+            actor_id=device.user_id,
+            action="session.login",
+            object_type="user",
+            object_id=str(device.user_id),
+        )
+
+
+def session_end(request: HttpRequest) -> None:
+    """Log out this session and destroy its server-side half of the key."""
+    if request.session.session_key:
+        StaffSession.objects.filter(session_key=request.session.session_key).delete()
+    vault_session_close(request)
+    auth.logout(request)
+
+
+def sessions_end_all(*, user: User) -> int:
+    """Destroy every session of `user`, everywhere (lost laptop, suspected compromise)."""
+    with transaction.atomic():
+        keys = list(StaffSession.objects.filter(user=user).values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        StaffSession.objects.filter(user=user).delete()
+        audit_record(
+            actor_id=user.pk,
+            action="session.logout_all",
+            object_type="user",
+            object_id=str(user.pk),
+        )
+    return len(keys)
+
+
+def totp_device_for(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def totp_device_pending(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def totp_device_start(user: User) -> TOTPDevice:
+    """An unconfirmed device with a fresh secret; replaces any earlier unconfirmed one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def totp_verify(device: TOTPDevice, token: str) -> bool:
+    """Check a code with django-otp's throttling and replay protection (a used code fails)."""
+    token = "".join(token.split())
+    if not token.isdigit():
+        return False
+    allowed, _details = device.verify_is_allowed()
+    return bool(allowed) and bool(device.verify_token(token))
+
+
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
+    if not totp_verify(device, token):
+        return False
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(
+            actor_id=device.user_id,
+            action="totp.enrol",
+            object_type="user",
+            object_id=str(device.user_id),
+        )
+    return True
+
+
+# --- login throttling -------------------------------------------------------------------
+
+
+def throttle_bucket(username: str, device_token: str | None) -> bytes:
+    return crypto.digest(f"login|{username.casefold()}|{device_token or '-'}".encode())
+
+
+def throttle_wait(bucket: bytes) -> int:
+    """Seconds this bucket must still wait before another attempt is even checked."""
+    row = LoginThrottle.objects.filter(bucket=bucket).first()
+    if row is None or row.failures < THROTTLE_FREE_FAILURES or row.last_failure_at is None:
+        return 0
+    delay = min(2 ** (row.failures - THROTTLE_FREE_FAILURES), THROTTLE_MAX_DELAY)
+    remaining = (row.last_failure_at + timedelta(seconds=delay) - timezone.now()).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def throttle_fail(bucket: bytes) -> None:
+    with transaction.atomic():
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(bucket=bucket)
+        row.failures += 1
+        row.last_failure_at = timezone.now()
+        row.save(update_fields=["failures", "last_failure_at"])
+
+
+def throttle_clear(bucket: bytes) -> None:
+    LoginThrottle.objects.filter(bucket=bucket).delete()
+
+
+def organisation_init(
+    *, name: str, admin_username: str, admin_passphrase: str, threshold: int, shares: int
+) -> tuple[User, list[str]]:
+    """Set up a new server: organisation keys, recovery shares, and the first administrator.
+
+    The recovery key is rebuilt from its own fresh shares (proving they work) to seal the
+    index key to the administrator; it then leaves memory with this function.
+    """
+    from corridor.accounts.roles import Role
+    from corridor.vault.actions import index_key_grant, organisation_create, recovery_keyring
+
+    with transaction.atomic():
+        keys = organisation_create(name=name, threshold=threshold, shares=shares)
+        admin, _private_key = staff_create(
+            username=admin_username, role=Role.ADMIN, passphrase=admin_passphrase, actor_id=None
+        )
+        recovery = recovery_keyring(keys.recovery_shares[:threshold])
+        index_key_grant(keyring=recovery, user_id=admin.pk)
+    return admin, keys.recovery_shares

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from corridor.accounts.models import User
+from corridor.accounts.roles import Role
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_.-]{3,64}$",
+    _("Use 3 to 64 Latin letters, digits, dots, dashes or underscores."),
+)
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=64)
+    passphrase = forms.CharField(label=_("Passphrase"), widget=forms.PasswordInput, max_length=1024)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ReauthForm(LoginForm, TokenForm):
+    username = None  # type: ignore[assignment]
+
+
+class NewPassphraseForm(forms.Form):
+    passphrase = forms.CharField(
+        label=_("New passphrase (at least 14 characters)"),
+        widget=forms.PasswordInput,
+        max_length=1024,
+    )
+    passphrase2 = forms.CharField(
+        label=_("Repeat the passphrase"), widget=forms.PasswordInput, max_length=1024
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("passphrase") and data.get("passphrase") != data.get("passphrase2"):
+            raise ValidationError(_("The two passphrases differ."))
+        if data.get("passphrase"):
+            validate_password(data["passphrase"], User(username=data.get("username", "")))
+        return data
+
+
+class InviteAcceptForm(NewPassphraseForm):
+    username = forms.CharField(
+        label=_("Choose a username"), validators=[username_validator], max_length=64
+    )
+    field_order = ["username", "passphrase", "passphrase2"]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken."))
+        return username
+
+
+class RecoverForm(NewPassphraseForm, TokenForm):
+    username = forms.CharField(label=_("Username"), max_length=64)
+    recovery_code = forms.CharField(label=_("Recovery code from your kit"), max_length=64)
+    field_order = ["username", "recovery_code", "token", "passphrase", "passphrase2"]
+
+
+class InviteForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class CompartmentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users if users is not None else User.objects.none()  # type: ignore[attr-defined]

@@ -1,0 +1,54 @@
+"""Idle timeout and the staff gate: no view shows anything until login and TOTP are done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from corridor.accounts.actions import session_end
+from corridor.accounts.decorators import user_verified
+
+LAST_SEEN_KEY = "_last_seen"
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_SEEN_KEY, now)
+            if now - last > settings.CORRIDOR_IDLE_TIMEOUT:
+                session_end(request)
+                messages.info(request, _("You were logged out after a period of inactivity."))
+            else:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if getattr(view_func, "corridor_public", False) or request.path.startswith(
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else "/" + settings.STATIC_URL
+        ):
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(
+                f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+            )
+        if not user_verified(user):
+            return redirect("accounts:login_otp")
+        return None

@@ -1,0 +1,46 @@
+"""Roles and the actions each may take.
+
+Permissions are explicit per action; a view names the action it performs and
+`require_permission` checks it. Compartment membership is a separate, cryptographic gate:
+a role that may view cases still sees only the compartments it holds keys for.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    TRIAGE = "triage", _("Triage")
+    LAWYER = "lawyer", _("Lawyer")
+    VIEWER = "viewer", _("Viewer")
+
+
+ALL = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # Staff and keys
+    "user.invite": frozenset({Role.ADMIN}),
+    "user.manage": frozenset({Role.ADMIN}),
+    "compartment.manage": frozenset({Role.ADMIN}),
+    "membership.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+    "audit.checkpoint": frozenset({Role.ADMIN}),
+    # Case work (further limited to the compartments the user is a member of)
+    "case.view": ALL,
+    "case.create": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.TRIAGE}),
+    "case.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
+    "case.assign": frozenset({Role.COORDINATOR}),
+}
+
+
+def role_may(role: str, permission: str) -> bool:
+    """True if `role` may perform `permission`; an unknown permission is refused."""
+    allowed = PERMISSIONS.get(permission)
+    if allowed is None:
+        return False
+    return role in allowed

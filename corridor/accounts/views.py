@@ -1,0 +1,488 @@
+"""Staff login, second factor, onboarding, recovery and administration of staff and keys."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib import auth, messages
+from django.core import signing
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from corridor.accounts import actions
+from corridor.accounts.decorators import (
+    REAUTH_SESSION_KEY,
+    public,
+    require_permission,
+    require_reauth,
+    staff_user,
+    user_verified,
+)
+from corridor.accounts.forms import (
+    CompartmentForm,
+    InviteAcceptForm,
+    InviteForm,
+    LoginForm,
+    MemberForm,
+    NewPassphraseForm,
+    ReauthForm,
+    RecoverForm,
+    TokenForm,
+)
+from corridor.accounts.models import User
+from corridor.vault.actions import (
+    WrongPassphrase,
+    compartment_create,
+    membership_grant,
+    membership_revoke,
+    user_keys_rewrap,
+    user_keys_unlock,
+    user_keys_unlock_with_recovery_code,
+    user_recovery_kit_issue,
+)
+from corridor.vault.keyring import Keyring, NotAMember
+from corridor.vault.models import Compartment, Membership, UserKeyPair
+
+DEVICE_COOKIE = "corridor_device"
+DEVICE_COOKIE_AGE = 180 * 24 * 3600
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _form_page(
+    request: HttpRequest, form: Any, *, title: str, submit: str, intro: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/form.html",
+        {"form": form, "title": title, "submit": submit, "intro": intro},
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+def _device_token(request: HttpRequest, username: str) -> str | None:
+    """The random token of this browser's device cookie, if it was issued for `username`."""
+    raw = request.COOKIES.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw, salt="corridor.device", max_age=DEVICE_COOKIE_AGE)
+    except signing.BadSignature:
+        return None
+    user_id = User.objects.filter(username__iexact=username).values_list("pk", flat=True).first()
+    return str(data.get("t")) if user_id is not None and data.get("u") == user_id else None
+
+
+def _keyring(request: HttpRequest) -> Keyring:
+    keyring: Keyring | None = getattr(request, "keyring", None)
+    if keyring is None:
+        raise Http404
+    return keyring
+
+
+# --- login -------------------------------------------------------------------------------
+
+
+@public
+@GET_POST
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username, passphrase = form.cleaned_data["username"], form.cleaned_data["passphrase"]
+        bucket = actions.throttle_bucket(username, _device_token(request, username))
+        wait = actions.throttle_wait(bucket)
+        user = None if wait else auth.authenticate(request, username=username, password=passphrase)
+        if wait:
+            form.add_error(
+                None,
+                _("Too many failed attempts. Try again in %(seconds)d seconds.")
+                % {"seconds": wait},
+            )
+        elif user is None or not UserKeyPair.objects.filter(user_id=user.pk).exists():
+            actions.throttle_fail(bucket)
+            form.add_error(None, _("Wrong username or passphrase."))
+        else:
+            private_key = user_keys_unlock(user_id=user.pk, passphrase=passphrase)
+            actions.throttle_clear(bucket)
+            actions.session_start(request, user=user, private_key=private_key)  # type: ignore[arg-type]
+            target = (
+                "accounts:login_otp" if actions.totp_device_for(user) else "accounts:enrol_totp"
+            )  # type: ignore[arg-type]
+            target_next = _next_url(request)
+            query = f"?{urlencode({'next': target_next})}" if target_next != "/" else ""
+            return redirect(reverse(target) + query)
+    return _form_page(request, form, title=_("Log in"), submit=_("Continue"))
+
+
+@public
+@GET_POST
+def login_otp(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not isinstance(user, User):
+        return redirect("accounts:login")
+    device = actions.totp_device_for(user)
+    if device is None:
+        return redirect("accounts:enrol_totp")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if actions.totp_verify(device, form.cleaned_data["token"]):
+            actions.session_verify(request, device=device)
+            request.session[REAUTH_SESSION_KEY] = time.time()
+            response = redirect(_next_url(request))
+            response.set_cookie(
+                DEVICE_COOKIE,
+                signing.dumps(
+                    {"u": user.pk, "t": secrets.token_urlsafe(16)}, salt="corridor.device"
+                ),
+                max_age=DEVICE_COOKIE_AGE,
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Strict",
+            )
+            return response
+        form.add_error("token", _("This code is wrong, expired or already used."))
+    return _form_page(request, form, title=_("Second factor"), submit=_("Log in"))
+
+
+@public
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    actions.session_end(request)
+    return redirect("accounts:login")
+
+
+# --- onboarding --------------------------------------------------------------------------
+
+
+@public
+@GET_POST
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        actions.invitation_find(token)
+    except actions.InvitationInvalid:
+        return render(
+            request,
+            "accounts/message.html",
+            {
+                "title": _("Invitation not valid"),
+                "text": _(
+                    "This invitation link is unknown, already used or expired. Ask an administrator for a new one."
+                ),
+            },
+            status=404,
+        )
+    form = InviteAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, private_key = actions.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                passphrase=form.cleaned_data["passphrase"],
+            )
+        except actions.UsernameTaken:
+            form.add_error("username", _("This username is taken."))
+        except actions.InvitationInvalid:
+            form.add_error(None, _("This invitation was used or expired meanwhile."))
+        else:
+            actions.session_start(request, user=user, private_key=private_key)
+            return redirect("accounts:enrol_totp")
+    return _form_page(
+        request,
+        form,
+        title=_("Join Corridor"),
+        submit=_("Create my account"),
+        intro=_(
+            "Choose a username and a long passphrase that you use nowhere else. Next you will set up an authenticator app."
+        ),
+    )
+
+
+@public
+@GET_POST
+def enrol_totp(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not isinstance(user, User):
+        return redirect("accounts:login")
+    if actions.totp_device_for(user) is not None and not user_verified(user):
+        return redirect("accounts:login_otp")
+    device = actions.totp_device_pending(user) if request.method == "POST" else None
+    form = TokenForm(request.POST or None)
+    if device is not None and form.is_valid():
+        if actions.totp_device_confirm(device=device, token=form.cleaned_data["token"]):
+            actions.session_verify(request, device=device)
+            request.session[REAUTH_SESSION_KEY] = time.time()
+            keyring = getattr(request, "keyring", None)
+            from corridor.vault.session import vault_session_keyring
+
+            keyring = keyring or vault_session_keyring(request)
+            if keyring is None:
+                return redirect("accounts:login")
+            with transaction.atomic():
+                code = user_recovery_kit_issue(user_id=user.pk, private_key=keyring.private_key)
+            return render(request, "accounts/recovery_kit.html", {"code": code})
+        form.add_error(
+            "token", _("This code is wrong. Check the clock of your phone and try again.")
+        )
+    if device is None:
+        device = actions.totp_device_start(user)
+    secret = base64.b32encode(device.bin_key).decode("ascii")
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=4)
+    return render(
+        request,
+        "accounts/totp_enrol.html",
+        {"form": form, "secret": secret, "uri": device.config_url, "qr": qr},
+    )
+
+
+@public
+@GET_POST
+def recover(request: HttpRequest) -> HttpResponse:
+    """Forgotten passphrase: the recovery kit re-wraps the private key under a new one."""
+    form = RecoverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.filter(username__iexact=data["username"], is_active=True).first()
+        bucket = actions.throttle_bucket(data["username"], "recovery")
+        device = actions.totp_device_for(user) if user else None
+        if actions.throttle_wait(bucket):
+            form.add_error(None, _("Too many failed attempts. Try again later."))
+        elif user is None or device is None or not actions.totp_verify(device, data["token"]):
+            actions.throttle_fail(bucket)
+            form.add_error(None, _("These details do not match."))
+        else:
+            try:
+                private_key = user_keys_unlock_with_recovery_code(
+                    user_id=user.pk, recovery_code=data["recovery_code"]
+                )
+            except WrongPassphrase:
+                actions.throttle_fail(bucket)
+                form.add_error(None, _("These details do not match."))
+            else:
+                with transaction.atomic():
+                    user_keys_rewrap(
+                        user_id=user.pk, private_key=private_key, passphrase=data["passphrase"]
+                    )
+                    user.set_password(data["passphrase"])
+                    user.save(update_fields=["password"])
+                    from corridor.audit.log import audit_record
+
+                    audit_record(
+                        actor_id=user.pk,
+                        action="user.recover",
+                        object_type="user",
+                        object_id=str(user.pk),
+                    )
+                actions.sessions_end_all(user=user)
+                actions.throttle_clear(bucket)
+                messages.success(request, _("Your passphrase was changed. Log in with it now."))
+                return redirect("accounts:login")
+    return _form_page(
+        request,
+        form,
+        title=_("Recover access"),
+        submit=_("Set new passphrase"),
+        intro=_("You need your recovery kit and your authenticator app."),
+    )
+
+
+# --- the logged-in user's own account ---------------------------------------------------
+
+
+@GET_POST
+def reauth(request: HttpRequest) -> HttpResponse:
+    form = ReauthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = staff_user(request)
+        device = actions.totp_device_for(user)
+        if (
+            user.check_password(form.cleaned_data["passphrase"])
+            and device
+            and actions.totp_verify(device, form.cleaned_data["token"])
+        ):  # type: ignore[union-attr]
+            request.session[REAUTH_SESSION_KEY] = time.time()
+            return redirect(_next_url(request))
+        form.add_error(None, _("Wrong passphrase or code."))
+    return _form_page(
+        request,
+        form,
+        title=_("Confirm it is you"),
+        submit=_("Confirm"),
+        intro=_("This action needs your passphrase and a fresh code."),
+    )
+
+
+@require_http_methods(["GET"])
+def security(request: HttpRequest) -> HttpResponse:
+    sessions = staff_user(request).staff_sessions.count()
+    return render(request, "accounts/security.html", {"sessions": sessions})
+
+
+@require_POST
+def logout_all(request: HttpRequest) -> HttpResponse:
+    actions.sessions_end_all(user=staff_user(request))
+    actions.session_end(request)
+    return redirect("accounts:login")
+
+
+@GET_POST
+@require_reauth
+def passphrase_change(request: HttpRequest) -> HttpResponse:
+    form = NewPassphraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = staff_user(request)
+        with transaction.atomic():
+            user_keys_rewrap(
+                user_id=user.pk,
+                private_key=_keyring(request).private_key,
+                passphrase=form.cleaned_data["passphrase"],
+            )
+            user.set_password(form.cleaned_data["passphrase"])  # type: ignore[union-attr]
+            user.save(update_fields=["password"])  # type: ignore[union-attr]
+            from corridor.audit.log import audit_record
+
+            audit_record(
+                actor_id=user.pk,
+                action="user.passphrase",
+                object_type="user",
+                object_id=str(user.pk),
+            )
+        auth.update_session_auth_hash(request, user)  # type: ignore[arg-type]
+        messages.success(request, _("Your passphrase was changed."))
+        return redirect("accounts:security")
+    return _form_page(request, form, title=_("Change passphrase"), submit=_("Change passphrase"))
+
+
+# --- administration ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@require_permission("user.manage")
+def staff(request: HttpRequest) -> HttpResponse:
+    users = User.objects.order_by("username").prefetch_related("memberships__compartment")
+    return render(request, "accounts/staff.html", {"users": users})
+
+
+@GET_POST
+@require_permission("user.invite")
+@require_reauth
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _invitation, token = actions.invitation_create(
+            actor_id=staff_user(request).pk, role=form.cleaned_data["role"]
+        )
+        link = request.build_absolute_uri(f"/accounts/invite/{token}/")
+        return render(request, "accounts/invite_link.html", {"link": link})
+    return _form_page(
+        request, form, title=_("Invite a staff member"), submit=_("Create invitation link")
+    )
+
+
+@GET_POST
+@require_permission("compartment.manage")
+def compartments(request: HttpRequest) -> HttpResponse:
+    form = CompartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if Compartment.objects.filter(name__iexact=form.cleaned_data["name"]).exists():
+            form.add_error("name", _("A compartment with this name exists."))
+        else:
+            compartment_create(actor_id=staff_user(request).pk, name=form.cleaned_data["name"])
+            messages.success(request, _("Compartment created. You are its first member."))
+            return redirect("accounts:compartments")
+    mine = set(
+        Membership.objects.filter(user_id=staff_user(request).pk).values_list(
+            "compartment_id", flat=True
+        )
+    )
+    rows = [(c, c.pk in mine) for c in Compartment.objects.order_by("name")]
+    return render(request, "accounts/compartments.html", {"form": form, "rows": rows})
+
+
+@GET_POST
+@require_permission("membership.manage")
+def compartment_members(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    compartment = get_object_or_404(Compartment, pk=compartment_id)
+    members = User.objects.filter(memberships__compartment=compartment).order_by("username")
+    candidates = (
+        User.objects.filter(is_active=True, keypair__isnull=False)
+        .exclude(pk__in=members)
+        .order_by("username")
+    )
+    form = MemberForm(request.POST or None, users=candidates)
+    return render(
+        request,
+        "accounts/compartment.html",
+        {"compartment": compartment, "members": members, "form": form},
+    )
+
+
+@require_POST
+@require_permission("membership.manage")
+@require_reauth
+def member_grant(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    compartment = get_object_or_404(Compartment, pk=compartment_id)
+    candidates = User.objects.filter(is_active=True, keypair__isnull=False)
+    form = MemberForm(request.POST, users=candidates)
+    if not form.is_valid():
+        messages.error(request, _("Choose a staff member."))
+    else:
+        try:
+            membership_grant(
+                keyring=_keyring(request),
+                actor_id=staff_user(request).pk,
+                compartment=compartment,
+                user_id=form.cleaned_data["user"].pk,
+            )
+        except NotAMember:
+            messages.error(
+                request,
+                _("You are not a member of this compartment, so you cannot pass its key on."),
+            )
+        else:
+            messages.success(request, _("Membership granted."))
+    return redirect("accounts:compartment", compartment_id=compartment.pk)
+
+
+@require_POST
+@require_permission("membership.manage")
+@require_reauth
+def member_revoke(request: HttpRequest, compartment_id: int, user_id: int) -> HttpResponse:
+    compartment = get_object_or_404(Compartment, pk=compartment_id)
+    if not Membership.objects.filter(compartment=compartment, user_id=user_id).exists():
+        raise Http404
+    try:
+        count = membership_revoke(
+            keyring=_keyring(request),
+            actor_id=staff_user(request).pk,
+            compartment=compartment,
+            user_id=user_id,
+        )
+    except NotAMember:
+        messages.error(
+            request, _("You are not a member of this compartment, so you cannot re-key it.")
+        )
+    else:
+        messages.success(
+            request,
+            _("Membership revoked; the compartment was re-keyed (%(count)d records).")
+            % {"count": count},
+        )
+    return redirect("accounts:compartment", compartment_id=compartment.pk)

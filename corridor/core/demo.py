@@ -1,0 +1,115 @@
+"""The demo organisation that `make run` loads, built through the app's own actions.
+
+Demo passphrases and TOTP secrets are printed for newcomers; they exist only in a demo
+database, and `demo_setup` refuses to run in the production profile.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from corridor.accounts.actions import organisation_init, staff_create
+from corridor.accounts.models import User
+from corridor.accounts.roles import Role
+from corridor.cases.actions import case_create
+from corridor.vault.actions import compartment_create, membership_grant, user_recovery_kit_issue
+from corridor.vault.keyring import Keyring, keyring_activated
+from corridor.vault.models import Compartment
+
+DEMO_STAFF = [
+    ("admin", Role.ADMIN, "demo admin passphrase 2017"),
+    ("coordinator", Role.COORDINATOR, "demo coordinator passphrase"),
+    ("caseworker", Role.CASEWORKER, "demo caseworker passphrase"),
+    ("triage", Role.TRIAGE, "demo triage desk passphrase"),
+    ("lawyer", Role.LAWYER, "demo lawyer passphrase 2017"),
+    ("viewer", Role.VIEWER, "demo viewer passphrase 2017"),
+]
+COMPARTMENTS = {
+    "North Caucasus evacuations": ["coordinator", "caseworker", "lawyer", "viewer"],
+    "Moscow shelter": ["coordinator", "caseworker"],
+    "Intake triage": ["coordinator", "triage"],
+    "Documentation": ["lawyer"],
+}
+DEMO_CASES = [
+    ("Магомед Магомадов", "+7 928 000-11-22", ["Magomed Magomadov", "Mahomed"], "Грозный"),
+    ("Хусейн Идрисов", "8 (928) 000-33-44", ["Khuseyn Idrisov", "Husein"], "Moscow, shelter"),
+    ("Ислам Д.", "", ["Islam D."], "Nizhny Novgorod"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    passphrase: str
+    totp_secret: str
+    otpauth_uri: str
+
+
+def demo_create() -> list[str]:
+    """Create the demo organisation; returns the recovery shares (printed once)."""
+    with transaction.atomic():
+        admin_name, _role, admin_pass = DEMO_STAFF[0]
+        admin, shares = organisation_init(
+            name="Demo network (fictional data)",
+            admin_username=admin_name,
+            admin_passphrase=admin_pass,
+            threshold=2,
+            shares=3,
+        )
+        from corridor.vault.actions import user_keys_unlock
+
+        keyrings = {
+            admin_name: Keyring(
+                user_id=admin.pk,
+                private_key=user_keys_unlock(user_id=admin.pk, passphrase=admin_pass),
+            )
+        }
+        for username, role, passphrase in DEMO_STAFF[1:]:
+            user, private_key = staff_create(
+                username=username, role=role, passphrase=passphrase, actor_id=admin.pk
+            )
+            keyrings[username] = Keyring(user_id=user.pk, private_key=private_key)
+        for username, keyring in keyrings.items():
+            user = User.objects.get(username=username)
+            user_recovery_kit_issue(user_id=user.pk, private_key=keyring.private_key)
+            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        for name, members in COMPARTMENTS.items():
+            compartment = compartment_create(actor_id=admin.pk, name=name)
+            for username in members:
+                membership_grant(
+                    keyring=keyrings[admin_name],
+                    actor_id=admin.pk,
+                    compartment=compartment,
+                    user_id=User.objects.get(username=username).pk,
+                )
+        coordinator = User.objects.get(username="coordinator")
+        north = Compartment.objects.get(name="North Caucasus evacuations")
+        with keyring_activated(keyrings["coordinator"]):
+            for full_name, phone, aliases, location in DEMO_CASES:
+                case_create(
+                    actor_id=coordinator.pk,
+                    compartment=north,
+                    full_name=full_name,
+                    phone=phone,
+                    aliases=aliases,
+                    location=location,
+                    notes="",
+                    risk_level="high",
+                )
+    return shares
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = []
+    for username, role, passphrase in DEMO_STAFF:
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        if device is None:
+            continue
+        secret = base64.b32encode(device.bin_key).decode("ascii")
+        logins.append(DemoLogin(username, str(role), passphrase, secret, device.config_url))
+    return logins

@@ -1,0 +1,355 @@
+"""Key lifecycle actions: each runs in one transaction and writes its audit entry.
+
+These are the only functions that create, seal, unseal or destroy key material in the
+database. Compartment keys are sealed to each member and to the organisation recovery key;
+revoking a member re-keys the compartment (T3, docs/decisions/0002-vault-keys.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from shamir_mnemonic import combine_mnemonics, generate_mnemonics
+from shamir_mnemonic.utils import MnemonicError
+
+from corridor.audit.log import audit_record
+from corridor.vault import crypto
+from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
+from corridor.vault.models import (
+    Compartment,
+    KeyWrap,
+    Membership,
+    Organisation,
+    UserKeyPair,
+    VaultRecord,
+)
+
+RECOVERY_KDF_OPSLIMIT = 2
+RECOVERY_KDF_MEMLIMIT = 64 * 1024 * 1024
+
+
+class WrongPassphrase(Exception):
+    """The passphrase (or recovery code) did not open the user's private key."""
+
+
+class RecoveryError(Exception):
+    """The recovery shares were malformed, too few, or not of this organisation."""
+
+
+def _recovery_code_generate() -> str:
+    raw = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def _recovery_code_normalise(code: str) -> str:
+    letters = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def _wrap_private_key(
+    private_key: bytes, secret: str, salt: bytes, ops: int, mem: int, user_id: int
+) -> bytes:
+    key = crypto.passphrase_key(secret, salt, ops, mem)
+    return crypto.aead_encrypt(key, private_key, f"corridor|userkey|{user_id}".encode())
+
+
+def _unwrap_private_key(
+    blob: bytes, secret: str, salt: bytes, ops: int, mem: int, user_id: int
+) -> bytes:
+    key = crypto.passphrase_key(secret, salt, ops, mem)
+    try:
+        return crypto.aead_decrypt(key, blob, f"corridor|userkey|{user_id}".encode())
+    except crypto.DecryptionError as exc:
+        raise WrongPassphrase from exc
+
+
+def user_keys_create(*, user_id: int, passphrase: str) -> bytes:
+    """Give a user a key pair wrapped under their passphrase; returns the private key."""
+    public, private = crypto.keypair_generate()
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    ops, mem = settings.CORRIDOR_KDF_OPSLIMIT, settings.CORRIDOR_KDF_MEMLIMIT
+    UserKeyPair.objects.create(
+        user_id=user_id,
+        public_key=public,
+        passphrase_wrap=_wrap_private_key(private, passphrase, salt, ops, mem, user_id),
+        passphrase_salt=salt,
+        kdf_opslimit=ops,
+        kdf_memlimit=mem,
+    )
+    return private
+
+
+def user_recovery_kit_issue(*, user_id: int, private_key: bytes) -> str:
+    """Wrap the private key under a fresh recovery code; the code is shown once, never stored.
+
+    Replaces any earlier kit, so a kit that may have been seen by someone else stops working.
+    """
+    code = _recovery_code_generate()
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    UserKeyPair.objects.filter(user_id=user_id).update(
+        recovery_wrap=_wrap_private_key(
+            private_key, code, salt, RECOVERY_KDF_OPSLIMIT, RECOVERY_KDF_MEMLIMIT, user_id
+        ),
+        recovery_salt=salt,
+    )
+    return code
+
+
+def user_keys_unlock(*, user_id: int, passphrase: str) -> bytes:
+    pair = UserKeyPair.objects.get(user_id=user_id)
+    return _unwrap_private_key(
+        bytes(pair.passphrase_wrap),
+        passphrase,
+        bytes(pair.passphrase_salt),
+        pair.kdf_opslimit,
+        pair.kdf_memlimit,
+        user_id,
+    )
+
+
+def user_keys_unlock_with_recovery_code(*, user_id: int, recovery_code: str) -> bytes:
+    pair = UserKeyPair.objects.get(user_id=user_id)
+    if pair.recovery_wrap is None or pair.recovery_salt is None:
+        raise WrongPassphrase("no recovery kit was issued")
+    return _unwrap_private_key(
+        bytes(pair.recovery_wrap),
+        _recovery_code_normalise(recovery_code),
+        bytes(pair.recovery_salt),
+        RECOVERY_KDF_OPSLIMIT,
+        RECOVERY_KDF_MEMLIMIT,
+        user_id,
+    )
+
+
+def user_keys_rewrap(*, user_id: int, private_key: bytes, passphrase: str) -> None:
+    """Wrap the same private key under a new passphrase (passphrase change or recovery)."""
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    ops, mem = settings.CORRIDOR_KDF_OPSLIMIT, settings.CORRIDOR_KDF_MEMLIMIT
+    UserKeyPair.objects.filter(user_id=user_id).update(
+        passphrase_wrap=_wrap_private_key(private_key, passphrase, salt, ops, mem, user_id),
+        passphrase_salt=salt,
+        kdf_opslimit=ops,
+        kdf_memlimit=mem,
+    )
+
+
+def _public_key(user_id: int) -> bytes:
+    return bytes(UserKeyPair.objects.values_list("public_key", flat=True).get(user_id=user_id))
+
+
+def _recovery_public_key() -> bytes:
+    return bytes(Organisation.objects.values_list("recovery_public_key", flat=True).get())
+
+
+def _seal_for(
+    purpose: str, key: bytes, *, user_id: int | None, compartment_id: int | None, version: int
+) -> None:
+    public = _recovery_public_key() if user_id is None else _public_key(user_id)
+    KeyWrap.objects.create(
+        purpose=purpose,
+        compartment_id=compartment_id,
+        version=version,
+        user_id=user_id,
+        sealed_key=crypto.seal(public, key),
+    )
+
+
+@dataclass(frozen=True)
+class OrganisationKeys:
+    organisation: Organisation
+    recovery_shares: list[str]
+
+
+def organisation_create(*, name: str, threshold: int, shares: int) -> OrganisationKeys:
+    """Create the organisation's recovery key (split into SLIP-39 shares) and index key.
+
+    The recovery private key exists only in memory here and in the returned shares, which
+    the caller prints once for the trustees (T6). The server keeps only its public half.
+    """
+    if Organisation.objects.exists():
+        raise ValueError("this server already has an organisation")
+    if not 1 <= threshold <= shares <= 16:
+        raise ValueError("need 1 <= threshold <= shares <= 16")
+    public, private = crypto.keypair_generate()
+    mnemonics = generate_mnemonics(1, [(threshold, shares)], private)[0]
+    with transaction.atomic():
+        org = Organisation.objects.create(
+            name=name,
+            recovery_public_key=public,
+            recovery_threshold=threshold,
+            recovery_shares=shares,
+        )
+        _seal_for(KeyWrap.INDEX, crypto.random_key(), user_id=None, compartment_id=None, version=1)
+        audit_record(
+            actor_id=None,
+            action="organisation.create",
+            object_type="organisation",
+            object_id=str(org.pk),
+        )
+    return OrganisationKeys(organisation=org, recovery_shares=list(mnemonics))
+
+
+def recovery_keyring(shares: list[str]) -> Keyring:
+    """A keyring holding the organisation recovery key, rebuilt from k SLIP-39 shares."""
+    try:
+        private = combine_mnemonics([" ".join(s.split()) for s in shares])
+    except (MnemonicError, ValueError) as exc:
+        raise RecoveryError(str(exc)) from exc
+    if len(private) != crypto.KEY_BYTES or crypto.public_key_of(private) != _recovery_public_key():
+        raise RecoveryError("these shares do not rebuild this organisation's recovery key")
+    return Keyring(user_id=None, private_key=private)
+
+
+def index_key_grant(*, keyring: Keyring, user_id: int) -> None:
+    if KeyWrap.objects.filter(purpose=KeyWrap.INDEX, user_id=user_id).exists():
+        return
+    _seal_for(KeyWrap.INDEX, keyring.index_key(), user_id=user_id, compartment_id=None, version=1)
+
+
+def compartment_create(*, actor_id: int | None, name: str) -> Compartment:
+    """A new compartment whose key is sealed to the organisation and, if any, to the actor."""
+    with transaction.atomic():
+        compartment = Compartment.objects.create(name=name)
+        key = crypto.random_key()
+        _seal_for(KeyWrap.COMPARTMENT, key, user_id=None, compartment_id=compartment.pk, version=1)
+        if actor_id is not None:
+            _seal_for(
+                KeyWrap.COMPARTMENT, key, user_id=actor_id, compartment_id=compartment.pk, version=1
+            )
+            Membership.objects.create(user_id=actor_id, compartment=compartment)
+        audit_record(
+            actor_id=actor_id,
+            action="compartment.create",
+            object_type="compartment",
+            object_id=str(compartment.pk),
+        )
+    return compartment
+
+
+def membership_grant(
+    *, keyring: Keyring, actor_id: int | None, compartment: Compartment, user_id: int
+) -> None:
+    """Seal the compartment's current key (and the index key) to a new member."""
+    with transaction.atomic():
+        compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
+        if Membership.objects.filter(user_id=user_id, compartment=compartment).exists():
+            return
+        key = keyring.compartment_key(compartment.pk, compartment.key_version)
+        _seal_for(
+            KeyWrap.COMPARTMENT,
+            key,
+            user_id=user_id,
+            compartment_id=compartment.pk,
+            version=compartment.key_version,
+        )
+        index_key_grant(keyring=keyring, user_id=user_id)
+        Membership.objects.create(user_id=user_id, compartment=compartment)
+        audit_record(
+            actor_id=actor_id,
+            action="membership.grant",
+            object_type="user",
+            object_id=f"{user_id}:{compartment.pk}",
+        )
+
+
+def _vault_models() -> list[type[VaultRecord]]:
+    return [m for m in apps.get_models() if issubclass(m, VaultRecord)]
+
+
+def membership_revoke(
+    *, keyring: Keyring, actor_id: int | None, compartment: Compartment, user_id: int
+) -> int:
+    """Remove a member and re-key the compartment; returns the number of records re-wrapped.
+
+    A new compartment key is sealed to the remaining members and the recovery key, and every
+    record's data key is re-wrapped under it, so a revoked user who kept an old compartment
+    key opens nothing written or re-wrapped afterwards (T3). Every wrap of the old key is
+    destroyed. Field ciphertexts are not re-encrypted: the revoked user could already read
+    them, and their data keys are no longer stored under any key they hold.
+    """
+    with transaction.atomic():
+        compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
+        old_version = compartment.key_version
+        old_key = keyring.compartment_key(compartment.pk, old_version)
+        Membership.objects.filter(user_id=user_id, compartment=compartment).delete()
+        new_version = old_version + 1
+        new_key = crypto.random_key()
+        _seal_for(
+            KeyWrap.COMPARTMENT,
+            new_key,
+            user_id=None,
+            compartment_id=compartment.pk,
+            version=new_version,
+        )
+        for member_id in Membership.objects.filter(compartment=compartment).values_list(
+            "user_id", flat=True
+        ):
+            _seal_for(
+                KeyWrap.COMPARTMENT,
+                new_key,
+                user_id=member_id,
+                compartment_id=compartment.pk,
+                version=new_version,
+            )
+        rewrapped = 0
+        rekey = Keyring(user_id=None, private_key=b"")
+        rekey.hold_compartment_key(compartment.pk, old_version, old_key)
+        with keyring_activated(rekey):
+            for model in _vault_models():
+                for record in (
+                    model._default_manager.filter(compartment=compartment)
+                    .only("id", "compartment", "key_version", "wrapped_data_key")
+                    .iterator(chunk_size=500)
+                ):
+                    dek = record_data_key(record)
+                    record_wrap_data_key(record, dek, new_key, new_version)
+                    model._default_manager.filter(pk=record.pk).update(
+                        key_version=new_version, wrapped_data_key=record.wrapped_data_key
+                    )
+                    rewrapped += 1
+        KeyWrap.objects.filter(
+            purpose=KeyWrap.COMPARTMENT, compartment=compartment, version__lte=old_version
+        ).delete()
+        compartment.key_version = new_version
+        compartment.save(update_fields=["key_version"])
+        audit_record(
+            actor_id=actor_id,
+            action="membership.revoke",
+            object_type="user",
+            object_id=f"{user_id}:{compartment.pk}",
+        )
+    return rewrapped
+
+
+def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = None) -> int:
+    """Seal every compartment key and the index key to `user_id` from the recovery keyring.
+
+    Used after a lockdown or when the last member of a compartment is gone (T6). Returns the
+    number of compartments restored.
+    """
+    with transaction.atomic():
+        index_key_grant(keyring=recovery, user_id=user_id)
+        restored = 0
+        for compartment in Compartment.objects.select_for_update().order_by("pk"):
+            key = recovery.compartment_key(compartment.pk, compartment.key_version)
+            KeyWrap.objects.filter(
+                purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
+            ).delete()
+            _seal_for(
+                KeyWrap.COMPARTMENT,
+                key,
+                user_id=user_id,
+                compartment_id=compartment.pk,
+                version=compartment.key_version,
+            )
+            Membership.objects.get_or_create(user_id=user_id, compartment=compartment)
+            restored += 1
+        audit_record(
+            actor_id=actor_id, action="vault.recover", object_type="user", object_id=str(user_id)
+        )
+    return restored

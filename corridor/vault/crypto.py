@@ -1,0 +1,116 @@
+"""The only module in Corridor that touches libsodium (through PyNaCl).
+
+Every primitive here has a name in libsodium; nothing is home-made (design: "Key hierarchy").
+Other apps never import this module directly: they use the vault's fields and actions, and
+the audit chain uses the hashing and signing helpers at the bottom.
+"""
+
+from __future__ import annotations
+
+import nacl.bindings as sodium
+import nacl.exceptions
+import nacl.hash
+import nacl.pwhash
+import nacl.signing
+import nacl.utils
+from nacl.encoding import RawEncoder
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+KEY_BYTES = 32
+NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+SALT_BYTES = nacl.pwhash.argon2id.SALTBYTES
+
+
+class DecryptionError(Exception):
+    """A ciphertext did not open: wrong key, wrong associated data, or tampering."""
+
+
+def random_bytes(size: int) -> bytes:
+    return nacl.utils.random(size)
+
+
+def random_key() -> bytes:
+    return nacl.utils.random(KEY_BYTES)
+
+
+def aead_encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """XChaCha20-Poly1305 with a random 192-bit nonce, returned as nonce || ciphertext.
+
+    The associated data names table, field and record, so a ciphertext copied into another
+    row or field fails to open instead of showing one person's data as another's.
+    """
+    nonce = nacl.utils.random(NONCE_BYTES)
+    return nonce + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, nonce, key)
+
+
+def aead_decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
+    try:
+        return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, aad, nonce, key)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+        raise DecryptionError("ciphertext did not authenticate") from exc
+
+
+def keypair_generate() -> tuple[bytes, bytes]:
+    """An X25519 key pair as (public, private) raw bytes."""
+    private = PrivateKey.generate()
+    return bytes(private.public_key), bytes(private)
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    return bytes(PrivateKey(private_key).public_key)
+
+
+def seal(public_key: bytes, message: bytes) -> bytes:
+    """Anonymous sealed box: only the holder of the private key can open it."""
+    return SealedBox(PublicKey(public_key)).encrypt(message)
+
+
+def unseal(private_key: bytes, blob: bytes) -> bytes:
+    try:
+        return SealedBox(PrivateKey(private_key)).decrypt(blob)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+        raise DecryptionError("sealed box did not open") from exc
+
+
+def passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    """Argon2id key derivation for wrapping a private key under a passphrase.
+
+    Separate salt from the login password hash, so the stored password hash says nothing
+    about the wrapping key (T1).
+    """
+    return nacl.pwhash.argon2id.kdf(
+        KEY_BYTES, passphrase.encode("utf-8"), salt, opslimit=opslimit, memlimit=memlimit
+    )
+
+
+def keyed_hash(key: bytes, message: bytes, size: int) -> bytes:
+    """Keyed BLAKE2b: equality search and blocking without a plaintext index."""
+    return nacl.hash.blake2b(message, digest_size=size, key=key, encoder=RawEncoder)
+
+
+def digest(message: bytes) -> bytes:
+    """Unkeyed BLAKE2b-256: stored fingerprints of random tokens."""
+    return nacl.hash.blake2b(message, digest_size=32, encoder=RawEncoder)
+
+
+def chain_hash(previous: bytes, payload: bytes) -> bytes:
+    """Unkeyed BLAKE2b-256 over the previous link and this entry: the audit chain."""
+    return nacl.hash.blake2b(previous + payload, digest_size=32, encoder=RawEncoder)
+
+
+def signing_public_key(seed: bytes) -> bytes:
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    """Ed25519 detached signature (audit checkpoints, evidence packages)."""
+    return nacl.signing.SigningKey(seed).sign(message).signature
+
+
+def signature_valid(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        return False
+    return True

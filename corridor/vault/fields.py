@@ -1,0 +1,176 @@
+"""Encrypted model fields and keyed-hash index fields.
+
+Apps declare `name = EncryptedTextField()` on a VaultRecord and read and write `obj.name`
+as plain text; the column (`name_sealed`) holds only XChaCha20-Poly1305 ciphertext bound to
+table, column and record id. `name_index = BlindIndexField(source="name", kind="name")`
+holds a truncated keyed BLAKE2b of the normalised value for equality search (T1: the
+database alone reveals neither the values nor, without the index key, whether two match).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+
+from corridor.vault import crypto
+from corridor.vault.keyring import current_keyring, field_aad, record_data_key
+
+
+def normalise_text(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def normalise_digits(value: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
+
+
+NORMALISERS: dict[str, Callable[[str], str]] = {"text": normalise_text, "digits": normalise_digits}
+
+
+def _state(instance: models.Model) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    state = instance.__dict__
+    return (
+        state.setdefault("_vault_plain", {}),
+        state.setdefault("_vault_pending", {}),
+        state.setdefault("_vault_dirty", set()),
+    )
+
+
+class _PlaintextDescriptor:
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        plain, _pending, _dirty = _state(instance)
+        name = self.field.name
+        if name not in plain:
+            blob = getattr(instance, self.field.attname)
+            plain[name] = None if blob is None else self.field.decrypt(instance, bytes(blob))
+        return plain[name]
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        plain, pending, dirty = _state(instance)
+        plain[self.field.name] = value
+        pending[self.field.name] = value
+        dirty.add(self.field.name)
+
+
+class EncryptedField(models.BinaryField):
+    """Ciphertext column with a plaintext attribute. Subclasses define encode/decode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def get_attname(self) -> str:
+        return f"{self.name}_sealed"
+
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only)
+        setattr(cls, name, _PlaintextDescriptor(self))
+
+    def encode(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def decrypt(self, instance: models.Model, blob: bytes) -> Any:
+        data = crypto.aead_decrypt(
+            record_data_key(instance), blob, field_aad(instance, self.column)
+        )
+        return self.decode(data)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        _plain, pending, _dirty = _state(model_instance)
+        if self.name in pending:
+            value = pending.pop(self.name)
+            blob = None
+            if value is not None:
+                key = record_data_key(model_instance)
+                blob = crypto.aead_encrypt(
+                    key, self.encode(value), field_aad(model_instance, self.column)
+                )
+            setattr(model_instance, self.attname, blob)
+        return getattr(model_instance, self.attname)
+
+
+class EncryptedTextField(EncryptedField):
+    def encode(self, value: Any) -> bytes:
+        return str(value).encode("utf-8")
+
+    def decode(self, data: bytes) -> str:
+        return data.decode("utf-8")
+
+
+class EncryptedJSONField(EncryptedField):
+    """Any JSON value: lists of aliases, structured contact details."""
+
+    def encode(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def decode(self, data: bytes) -> Any:
+        return json.loads(data)
+
+
+def index_value(kind: str, value: str, normaliser: str = "text") -> bytes | None:
+    """The keyed hash that a BlindIndexField of `kind` stores for `value` (None if empty)."""
+    normalised = NORMALISERS[normaliser](value)
+    if not normalised:
+        return None
+    message = kind.encode() + b"\x00" + normalised.encode("utf-8")
+    return crypto.keyed_hash(current_keyring().index_key(), message, BlindIndexField.SIZE)
+
+
+class BlindIndexField(models.BinaryField):
+    """Truncated keyed hash of another field's normalised plaintext, for equality search.
+
+    16 bytes: collisions stay negligible for any realistic number of records while the
+    stored value says less than a full digest would.
+    """
+
+    SIZE = 16
+
+    def __init__(
+        self, *args: Any, source: str, kind: str, normaliser: str = "text", **kwargs: Any
+    ) -> None:
+        self.source = source
+        self.kind = kind
+        self.normaliser = normaliser
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("max_length", self.SIZE)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, kind=self.kind, normaliser=self.normaliser)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        _plain, _pending, dirty = _state(model_instance)
+        if self.source in dirty:
+            value = getattr(model_instance, self.source)
+            digest = index_value(self.kind, value, self.normaliser) if value else None
+            setattr(model_instance, self.attname, digest)
+        return getattr(model_instance, self.attname)
+
+    def lookup(self, value: str) -> bytes | None:
+        return index_value(self.kind, value, self.normaliser)
+
+
+def index_lookup(model: type[models.Model], field_name: str, value: str) -> bytes | None:
+    """The keyed hash to filter `model.field_name` by, for a search value typed by a user."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, BlindIndexField):
+        raise TypeError(f"{model._meta.label}.{field_name} is not a keyed-hash index")
+    return field.lookup(value)

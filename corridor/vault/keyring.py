@@ -1,0 +1,149 @@
+"""Keys unlocked for one user for the length of one request or one job.
+
+A Keyring holds a user's private key (or, during recovery, the organisation recovery key)
+and opens compartment keys, the index key and record data keys on demand, caching each for
+its own lifetime only. The active keyring lives in a context variable set by the vault
+middleware, so encrypted fields can open without every caller passing keys around; with no
+active keyring every sensitive field refuses to open (VaultLocked).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from corridor.vault import crypto
+
+if TYPE_CHECKING:
+    from corridor.vault.models import VaultRecord
+
+
+class VaultLocked(Exception):
+    """Sensitive data was touched with no unlocked keyring (no logged-in, verified user)."""
+
+
+class NotAMember(Exception):
+    """The keyring holds no wrap of this compartment's key: need-to-know refused it."""
+
+
+class Keyring:
+    def __init__(self, *, user_id: int | None, private_key: bytes) -> None:
+        self.user_id = user_id  # None: the organisation recovery key
+        self._private_key = private_key
+        self._keys: dict[tuple[str, int | None, int], bytes] = {}
+
+    @property
+    def private_key(self) -> bytes:
+        """The unwrapped private key, for re-wrapping under a new passphrase only."""
+        return self._private_key
+
+    def _open(self, purpose: str, compartment_id: int | None, version: int) -> bytes:
+        from corridor.vault.models import KeyWrap
+
+        cache_key = (purpose, compartment_id, version)
+        key = self._keys.get(cache_key)
+        if key is None:
+            # None means "the organisation recovery key" / "no compartment": IS NULL.
+            lookup: dict[str, Any] = {"compartment_id": compartment_id, "user_id": self.user_id}
+            sealed = (
+                KeyWrap.objects.filter(purpose=purpose, version=version, **lookup)
+                .values_list("sealed_key", flat=True)
+                .first()
+            )
+            if sealed is None:
+                raise NotAMember(f"no {purpose} key wrap for this user")
+            key = crypto.unseal(self._private_key, bytes(sealed))
+            self._keys[cache_key] = key
+        return key
+
+    def compartment_key(self, compartment_id: int, version: int) -> bytes:
+        return self._open("compartment", compartment_id, version)
+
+    def index_key(self) -> bytes:
+        return self._open("index", None, 1)
+
+    def hold_compartment_key(self, compartment_id: int, version: int, key: bytes) -> None:
+        """Put an already-open compartment key on this keyring (re-keying jobs)."""
+        self._keys[("compartment", compartment_id, version)] = key
+
+    def may_open(self, compartment_id: int, version: int) -> bool:
+        try:
+            self.compartment_key(compartment_id, version)
+        except NotAMember:
+            return False
+        return True
+
+    def seal_to(self, public_key: bytes, key: bytes) -> bytes:
+        return crypto.seal(public_key, key)
+
+
+_active: ContextVar[Keyring | None] = ContextVar("corridor_keyring", default=None)
+
+
+def current_keyring() -> Keyring:
+    keyring = _active.get()
+    if keyring is None:
+        raise VaultLocked("no unlocked keyring: log in to read or write sensitive data")
+    return keyring
+
+
+def active_keyring() -> Keyring | None:
+    return _active.get()
+
+
+@contextlib.contextmanager
+def keyring_activated(keyring: Keyring | None) -> Iterator[Keyring | None]:
+    token = _active.set(keyring)
+    try:
+        yield keyring
+    finally:
+        _active.reset(token)
+
+
+def _data_key_aad(record: VaultRecord, compartment_id: int, version: int) -> bytes:
+    return f"corridor|{record._meta.db_table}|{record.pk}|dek|{compartment_id}|{version}".encode()
+
+
+def record_data_key(record: Any) -> bytes:
+    """The record's own data key, unwrapped with its compartment key (cached on the row)."""
+    cached: bytes | None = record.__dict__.get("_vault_dek")
+    if cached is not None:
+        return cached
+    keyring = current_keyring()
+    key = keyring.compartment_key(record.compartment_id, record.key_version)
+    dek = crypto.aead_decrypt(
+        key,
+        bytes(record.wrapped_data_key),
+        _data_key_aad(record, record.compartment_id, record.key_version),
+    )
+    record.__dict__["_vault_dek"] = dek
+    return dek
+
+
+def record_wrap_data_key(
+    record: VaultRecord, dek: bytes, compartment_key: bytes, version: int
+) -> None:
+    record.key_version = version
+    record.wrapped_data_key = crypto.aead_encrypt(
+        compartment_key, dek, _data_key_aad(record, record.compartment_id, version)
+    )
+    record.__dict__["_vault_dek"] = dek
+
+
+def record_prepare(record: VaultRecord) -> None:
+    """Give a new record its data key, wrapped under its compartment's current key."""
+    if record.wrapped_data_key:
+        return
+    from corridor.vault.models import Compartment
+
+    version = Compartment.objects.values_list("key_version", flat=True).get(
+        pk=record.compartment_id
+    )
+    key = current_keyring().compartment_key(record.compartment_id, version)
+    record_wrap_data_key(record, crypto.random_key(), key, version)
+
+
+def field_aad(record: Any, column: str) -> bytes:
+    return f"corridor|{record._meta.db_table}|{column}|{record.pk}".encode()

@@ -1,0 +1,185 @@
+"""The vault's tables: organisation keys, compartments, key wraps, user key pairs.
+
+Nothing here is plaintext key material. Private keys are stored wrapped under a passphrase
+(Argon2id) or a recovery code; compartment and index keys are stored once per member as a
+sealed box to that member's public key and once to the organisation recovery key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from corridor.vault.classification import KEY_MATERIAL, OPERATIONAL
+
+
+class Organisation(models.Model):
+    """The single organisation this server belongs to, and its public keys."""
+
+    name = models.CharField(max_length=120)
+    recovery_public_key = models.BinaryField(max_length=32)
+    recovery_threshold = models.PositiveSmallIntegerField()
+    recovery_shares = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "name": OPERATIONAL,
+        "recovery_public_key": KEY_MATERIAL,
+        "recovery_threshold": OPERATIONAL,
+        "recovery_shares": OPERATIONAL,
+        "created_at": OPERATIONAL,
+    }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserKeyPair(models.Model):
+    """A staff user's X25519 key pair; the private half only ever stored wrapped."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="keypair"
+    )
+    public_key = models.BinaryField(max_length=32)
+    passphrase_wrap = models.BinaryField()
+    passphrase_salt = models.BinaryField(max_length=16)
+    kdf_opslimit = models.PositiveIntegerField()
+    kdf_memlimit = models.PositiveBigIntegerField()
+    recovery_wrap = models.BinaryField(null=True)
+    recovery_salt = models.BinaryField(max_length=16, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "user": OPERATIONAL,
+        "public_key": KEY_MATERIAL,
+        "passphrase_wrap": KEY_MATERIAL,
+        "passphrase_salt": KEY_MATERIAL,
+        "kdf_opslimit": OPERATIONAL,
+        "kdf_memlimit": OPERATIONAL,
+        "recovery_wrap": KEY_MATERIAL,
+        "recovery_salt": KEY_MATERIAL,
+        "created_at": OPERATIONAL,
+    }
+
+
+class Compartment(models.Model):
+    """A need-to-know boundary: its records open only with its key."""
+
+    name = models.CharField(max_length=120, unique=True)
+    key_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "name": OPERATIONAL,
+        "key_version": OPERATIONAL,
+        "created_at": OPERATIONAL,
+    }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """Who is a member of which compartment (the permission side of the gate)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    compartment = models.ForeignKey(
+        Compartment, on_delete=models.CASCADE, related_name="memberships"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "user": OPERATIONAL,
+        "compartment": OPERATIONAL,
+        "granted_at": OPERATIONAL,
+    }
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "compartment"], name="membership_unique")
+        ]
+
+
+class KeyWrap(models.Model):
+    """One symmetric key sealed to one recipient (a user, or the organisation recovery key).
+
+    purpose "compartment": the compartment's key at `version`; purpose "index": the
+    organisation's keyed-hash index key. `user` is null for the recovery key's wrap.
+    """
+
+    COMPARTMENT = "compartment"
+    INDEX = "index"
+
+    purpose = models.CharField(max_length=16)
+    compartment = models.ForeignKey(
+        Compartment, null=True, blank=True, on_delete=models.CASCADE, related_name="wraps"
+    )
+    version = models.PositiveIntegerField(default=1)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="key_wraps",
+    )
+    sealed_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "purpose": OPERATIONAL,
+        "compartment": OPERATIONAL,
+        "version": OPERATIONAL,
+        "user": OPERATIONAL,
+        "sealed_key": KEY_MATERIAL,
+        "created_at": OPERATIONAL,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["purpose", "user", "compartment", "version"])]
+
+
+class VaultRecord(models.Model):
+    """Base of every model that holds sensitive fields.
+
+    Each record has its own random data key, stored wrapped by its compartment's key
+    (XChaCha20-Poly1305, associated data naming table, record and key version). The id is a
+    random UUID chosen before the first save, so field ciphertexts can be bound to it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="+")
+    key_version = models.PositiveIntegerField(default=1)
+    wrapped_data_key = models.BinaryField()
+
+    VAULT_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "compartment": OPERATIONAL,
+        "key_version": OPERATIONAL,
+        "wrapped_data_key": KEY_MATERIAL,
+    }
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from corridor.vault.keyring import record_prepare
+
+        record_prepare(self)
+        super().save(*args, **kwargs)
+        self.__dict__.get("_vault_dirty", set()).clear()
+
+    def refresh_from_db(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for name in ("_vault_plain", "_vault_pending", "_vault_dirty", "_vault_dek"):
+            self.__dict__.pop(name, None)
+        super().refresh_from_db(*args, **kwargs)
