@@ -41,6 +41,7 @@ from corridor.accounts.forms import (
     TokenForm,
 )
 from corridor.accounts.models import User
+from corridor.audit.log import audit_record
 from corridor.vault.actions import (
     WrongPassphrase,
     compartment_create,
@@ -53,6 +54,7 @@ from corridor.vault.actions import (
 )
 from corridor.vault.keyring import Keyring, NotAMember
 from corridor.vault.models import Compartment, Membership, UserKeyPair
+from corridor.vault.session import vault_session_keyring
 
 DEVICE_COOKIE = "corridor_device"
 DEVICE_COOKIE_AGE = 180 * 24 * 3600
@@ -229,10 +231,7 @@ def enrol_totp(request: HttpRequest) -> HttpResponse:
         if actions.totp_device_confirm(device=device, token=form.cleaned_data["token"]):
             actions.session_verify(request, device=device)
             request.session[REAUTH_SESSION_KEY] = time.time()
-            keyring = getattr(request, "keyring", None)
-            from corridor.vault.session import vault_session_keyring
-
-            keyring = keyring or vault_session_keyring(request)
+            keyring = vault_session_keyring(request)
             if keyring is None:
                 return redirect("accounts:login")
             with transaction.atomic():
@@ -282,8 +281,6 @@ def recover(request: HttpRequest) -> HttpResponse:
                     )
                     user.set_password(data["passphrase"])
                     user.save(update_fields=["password"])
-                    from corridor.audit.log import audit_record
-
                     audit_record(
                         actor_id=user.pk,
                         action="user.recover",
@@ -356,8 +353,6 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
             )
             user.set_password(form.cleaned_data["passphrase"])  # type: ignore[union-attr]
             user.save(update_fields=["password"])  # type: ignore[union-attr]
-            from corridor.audit.log import audit_record
-
             audit_record(
                 actor_id=user.pk,
                 action="user.passphrase",

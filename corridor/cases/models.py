@@ -33,7 +33,7 @@ class Case(VaultRecord):
     location = EncryptedTextField()
     notes = EncryptedTextField()
     name_index = BlindIndexField(source="full_name", kind="name")
-    phone_index = BlindIndexField(source="phone", kind="phone", normaliser="digits")
+    phone_index = BlindIndexField(source="phone", kind="phone", normaliser="phone")
     stage = models.CharField(max_length=16, default="request")
     risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     assignee = models.ForeignKey(

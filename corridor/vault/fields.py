@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import phonenumbers
 from django.db import models
 
 from corridor.vault import crypto
@@ -28,7 +29,20 @@ def normalise_digits(value: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
 
 
-NORMALISERS: dict[str, Callable[[str], str]] = {"text": normalise_text, "digits": normalise_digits}
+def normalise_phone(value: str) -> str:
+    """E.164 digits, reading national formats as Russian (+7 928..., 8 (928)... agree)."""
+    try:
+        number = phonenumbers.parse(value, "RU")
+    except phonenumbers.NumberParseException:
+        return normalise_digits(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+NORMALISERS: dict[str, Callable[[str], str]] = {
+    "text": normalise_text,
+    "digits": normalise_digits,
+    "phone": normalise_phone,
+}
 
 
 def _state(instance: models.Model) -> tuple[dict[str, Any], dict[str, Any], set[str]]:

@@ -157,3 +157,28 @@ def test_it_refuses_a_wrong_passphrase(org: Org) -> None:
 
     with pytest.raises(WrongPassphrase):
         user_keys_unlock(user_id=org.admin.user.pk, passphrase="not the passphrase at all")
+
+
+def test_it_does_not_match_an_empty_index_value(org: Org) -> None:
+    from django.test import Client
+
+    from conftest import login
+
+    worker = org.staff("worker", Role.CASEWORKER, ("North",))
+    with keyring_activated(worker.keyring):
+        case_create(
+            actor_id=worker.user.pk,
+            compartment=org.compartment("North"),
+            full_name="No Phone Person",
+        )
+        case_create(
+            actor_id=worker.user.pk,
+            compartment=org.compartment("North"),
+            full_name=MARKER,
+            phone="+79280001122",
+        )
+    client = login(Client(), worker)
+    body = client.post("/cases/", {"q": MARKER.lower()}).content.decode()
+    assert MARKER in body and "No Phone Person" not in body
+    body = client.post("/cases/", {"q": "8 928 000 11 22"}).content.decode()
+    assert MARKER in body and "No Phone Person" not in body

@@ -1,0 +1,168 @@
+"""Comparison of two records field by field into discrete agreement levels.
+
+Fellegi-Sunter needs each field's agreement as a small set of levels whose probabilities
+among true matches (m) and non-matches (u) can be estimated. The levels below are ordered from
+strongest disagreement to strongest agreement; -1 means the field is missing on either side
+and carries no evidence.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from corridor.linkage.dates import BirthDate
+from corridor.linkage.names import ParsedName
+
+MISSING = -1
+
+NAME_LEVELS = (
+    "disagree",
+    "one word agrees",
+    "similar",
+    "words missing",
+    "exact, common",
+    "exact",
+    "exact, rare",
+)
+PATRONYMIC_LEVELS = ("disagree", "similar", "exact")
+DATE_LEVELS = (
+    "disagree",
+    "same year, one side year only",
+    "close",
+    "day and month swapped",
+    "exact",
+)
+PHONE_LEVELS = ("disagree", "one digit apart", "exact")
+
+FIELDS = ("name", "patronymic", "birth_date", "phone")
+LEVEL_LABELS = (NAME_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS, PHONE_LEVELS)
+
+NAME_DISAGREE, NAME_ONE_WORD, NAME_SIMILAR, NAME_SUBSET = 0, 1, 2, 3
+NAME_EXACT_COMMON, NAME_EXACT, NAME_EXACT_RARE = 4, 5, 6
+#: Names below this level are incompatible: no other evidence may link such records.
+NAME_COMPATIBLE = NAME_SIMILAR
+
+#: Relative frequency of a name above which an exact match is "common" or below "rare".
+COMMON_NAME_SHARE = 1 / 2_000
+RARE_NAME_SHARE = 1 / 50_000
+
+_SIMILAR_WORD = 0.75
+_SIMILAR_MEAN = 0.85
+_ONE_WORD = 0.9
+
+Pattern = tuple[int, int, int, int]
+
+
+def name_exact_level(share: float) -> int:
+    """The exact-agreement level for a name carried by this share of all records."""
+    if share >= COMMON_NAME_SHARE:
+        return NAME_EXACT_COMMON
+    if share <= RARE_NAME_SHARE:
+        return NAME_EXACT_RARE
+    return NAME_EXACT
+
+
+def _best_alignment(short: tuple[str, ...], long: tuple[str, ...]) -> list[float]:
+    """Greedy one-to-one alignment of words by similarity, best pairs first."""
+    scored = sorted(
+        (
+            (OSA.normalized_similarity(a, b), i, j)
+            for i, a in enumerate(short)
+            for j, b in enumerate(long)
+        ),
+        reverse=True,
+    )
+    used_short: set[int] = set()
+    used_long: set[int] = set()
+    best: list[float] = []
+    for score, i, j in scored:
+        if i in used_short or j in used_long:
+            continue
+        used_short.add(i)
+        used_long.add(j)
+        best.append(score)
+    return best
+
+
+@lru_cache(maxsize=1_000_000)
+def name_similarity_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
+    """Level of two differing word sets (the exact case is handled by the caller)."""
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    if set(short) <= set(long):
+        return NAME_SUBSET
+    if OSA.normalized_similarity("".join(short), "".join(long)) >= _SIMILAR_MEAN:
+        return NAME_SIMILAR
+    best = _best_alignment(short, long)
+    if min(best) >= _SIMILAR_WORD and sum(best) / len(best) >= _SIMILAR_MEAN:
+        return NAME_SIMILAR if len(short) >= 2 or len(long) == 1 else NAME_SUBSET
+    if max(best) >= _ONE_WORD:
+        return NAME_ONE_WORD
+    return NAME_DISAGREE
+
+
+def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
+    if not left.tokens or not right.tokens:
+        return MISSING
+    if left.tokens == right.tokens:
+        return exact_level
+    level = name_similarity_level(left.tokens, right.tokens)
+    if level < NAME_SUBSET and left.spelled and right.spelled:
+        return max(level, name_similarity_level(left.spelled, right.spelled))
+    return level
+
+
+def patronymic_level(left: str, right: str) -> int:
+    if not left or not right:
+        return MISSING
+    if left == right:
+        return 2
+    return 1 if OSA.normalized_similarity(left, right) >= _SIMILAR_MEAN else 0
+
+
+def date_level(left: BirthDate, right: BirthDate) -> int:
+    if not left.year or not right.year:
+        return MISSING
+    if not left.is_full or not right.is_full:
+        return 1 if left.year == right.year else 0
+    if left.year == right.year and left.month == right.month and left.day == right.day:
+        return 4
+    if left.year == right.year and set(left.readings()) & set(right.readings()):
+        return 3
+    same_day_month = left.month == right.month and left.day == right.day
+    if left.year == right.year and (left.month == right.month or left.day == right.day):
+        return 2
+    if same_day_month and _one_digit_apart(str(left.year), str(right.year)):
+        return 2
+    return 0
+
+
+def _one_digit_apart(left: str, right: str) -> bool:
+    return len(left) == len(right) and sum(a != b for a, b in zip(left, right, strict=True)) == 1
+
+
+def phone_level(left: str, right: str) -> int:
+    if not left or not right:
+        return MISSING
+    if left == right:
+        return 2
+    return 1 if _one_digit_apart(left, right) else 0
+
+
+def compare(
+    name_a: ParsedName,
+    name_b: ParsedName,
+    exact_level: int,
+    birth_a: BirthDate,
+    birth_b: BirthDate,
+    phone_a: str,
+    phone_b: str,
+) -> Pattern:
+    """The comparison vector of two records."""
+    return (
+        name_level(name_a, name_b, exact_level),
+        patronymic_level(name_a.patronymic, name_b.patronymic),
+        date_level(birth_a, birth_b),
+        phone_level(phone_a, phone_b),
+    )

@@ -1,0 +1,223 @@
+"""Fellegi-Sunter scoring with m and u estimated from the data itself.
+
+Each field's agreement level has a probability m among pairs that are the same person and u
+among pairs that are not. u is estimated from pairs drawn at random (almost all non-matches),
+m by expectation-maximisation over the blocked candidate pairs with u held fixed, as Splink
+does; the evidence of a pair is then the sum of log2(m/u) over its fields, and its match
+probability follows from the prior that two random records match. See
+docs/decisions/0101-linkage-model.md for why this model and its limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from corridor.linkage.compare import FIELDS, LEVEL_LABELS, MISSING, Pattern
+
+#: Floor on any probability, so that a level never seen in a sample is not taken as impossible.
+PROBABILITY_FLOOR = 1e-7
+EM_ITERATIONS = 60
+EM_TOLERANCE = 1e-6
+# Starting beliefs, used as Dirichlet pseudo-counts so that a small batch (a handful of
+# records on a desk) still gets sensible weights; with thousands of records the data dominate.
+# Order of levels as in corridor.linkage.compare.
+DEFAULT_M = (
+    (0.03, 0.04, 0.15, 0.08, 0.35, 0.30, 0.05),
+    (0.05, 0.10, 0.85),
+    (0.05, 0.15, 0.10, 0.05, 0.65),
+    (0.15, 0.05, 0.80),
+)
+DEFAULT_U = (
+    (0.97, 0.025, 0.003, 0.001, 0.0008, 0.0001, 0.000005),
+    (0.90, 0.05, 0.05),
+    (0.97, 0.01, 0.015, 0.00005, 0.00006),
+    (0.99999, 0.000005, 0.000005),
+)
+M_PSEUDO_PAIRS = 50.0
+U_PSEUDO_PAIRS = 1_000.0
+
+#: A level whose weight is at most this many bits counts as a contradiction: such a pair may
+#: never end up in one cluster, however strongly other records tie them together.
+CONTRADICTION_BITS = -3.0
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    """One field's contribution to a pair's score."""
+
+    field: str
+    level: str
+    bits: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why two records are, or are not, taken for one person."""
+
+    evidence: tuple[FieldEvidence, ...]
+    prior_bits: float
+    total_bits: float
+    probability: float
+
+
+def _smoothed(
+    counts: Mapping[int, float], default: tuple[float, ...], pseudo: float
+) -> list[float]:
+    """Posterior mean of a level distribution under a Dirichlet prior centred on `default`."""
+    total = sum(counts.values()) + pseudo
+    return [
+        max((counts.get(level, 0.0) + pseudo * p) / total, PROBABILITY_FLOOR)
+        for level, p in enumerate(default)
+    ]
+
+
+def u_estimate(sample: Iterable[Pattern]) -> list[list[float]]:
+    """u per field and level from comparison vectors of random pairs, floored."""
+    counts: list[dict[int, float]] = [{} for _ in FIELDS]
+    for pattern in sample:
+        for index, level in enumerate(pattern):
+            if level != MISSING:
+                counts[index][level] = counts[index].get(level, 0.0) + 1.0
+    return [
+        _smoothed(counts[index], DEFAULT_U[index], U_PSEUDO_PAIRS) for index in range(len(FIELDS))
+    ]
+
+
+def _pattern_likelihood(pattern: Pattern, table: list[list[float]], skip: int) -> float:
+    likelihood = 1.0
+    for index, level in enumerate(pattern):
+        if level != MISSING and index != skip:
+            likelihood *= table[index][level]
+    return likelihood
+
+
+def _posterior(pattern: Pattern, m: list[list[float]], u: list[list[float]], share: float, skip: int) -> float:
+    match = share * _pattern_likelihood(pattern, m, skip)
+    non_match = (1.0 - share) * _pattern_likelihood(pattern, u, skip)
+    return match / (match + non_match) if match + non_match > 0 else 0.0
+
+
+def m_estimate_session(
+    patterns: Counter[Pattern], u: list[list[float]], m: list[list[float]], conditioned: int
+) -> list[list[float]]:
+    """One EM training session over pairs that all agree on field `conditioned`.
+
+    As in Splink, m of the conditioned field cannot be learnt from pairs selected by it, so
+    it is left as it is and every other field is re-estimated. Selecting pairs that agree on
+    a strong identifier makes matches the majority, which keeps EM from mistaking "same common
+    name" for "same person".
+    """
+    m = [list(levels) for levels in m]
+    share = 0.5
+    total = sum(patterns.values())
+    if not total:
+        return m
+    for _ in range(EM_ITERATIONS):
+        level_weights: list[dict[int, float]] = [{} for _ in FIELDS]
+        expected_matches = 0.0
+        for pattern, count in patterns.items():
+            posterior = _posterior(pattern, m, u, share, conditioned)
+            expected_matches += posterior * count
+            for index, level in enumerate(pattern):
+                if level != MISSING:
+                    level_weights[index][level] = level_weights[index].get(level, 0.0) + posterior * count
+        new_m = [
+            m[index] if index == conditioned else _smoothed(level_weights[index], DEFAULT_M[index], M_PSEUDO_PAIRS)
+            for index in range(len(FIELDS))
+        ]
+        share = min(max(expected_matches / total, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
+        change = max(abs(a - b) for new, old in zip(new_m, m, strict=True) for a, b in zip(new, old, strict=True))
+        m = new_m
+        if change < EM_TOLERANCE:
+            break
+    return m
+
+
+def share_estimate(patterns: Counter[Pattern], m: list[list[float]], u: list[list[float]]) -> float:
+    """EM for the share of matches among candidate pairs, with m and u fixed."""
+    share = 0.3
+    total = sum(patterns.values())
+    for _ in range(EM_ITERATIONS):
+        expected = sum(_posterior(p, m, u, share, -1) * count for p, count in patterns.items())
+        new_share = min(max(expected / max(total, 1), PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
+        if abs(new_share - share) < EM_TOLERANCE:
+            return new_share
+        share = new_share
+    return share
+
+
+@dataclass
+class LinkageModel:
+    """Estimated m and u with the prior, and the scores they imply."""
+
+    m: list[list[float]]
+    u: list[list[float]]
+    prior: float
+    _bits: list[list[float]] = field(init=False, repr=False)
+    _pattern_cache: dict[Pattern, float] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._bits = [
+            [
+                math.log2(m_level / u_level)
+                for m_level, u_level in zip(m_field, u_field, strict=True)
+            ]
+            for m_field, u_field in zip(self.m, self.u, strict=True)
+        ]
+
+    @property
+    def prior_bits(self) -> float:
+        return math.log2(self.prior / (1.0 - self.prior))
+
+    def level_bits(self, field_index: int, level: int) -> float:
+        return 0.0 if level == MISSING else self._bits[field_index][level]
+
+    def bits(self, pattern: Pattern) -> float:
+        """Total evidence of a pattern in bits, prior included."""
+        cached = self._pattern_cache.get(pattern)
+        if cached is None:
+            cached = self.prior_bits + sum(
+                self.level_bits(i, level) for i, level in enumerate(pattern)
+            )
+            self._pattern_cache[pattern] = cached
+        return cached
+
+    def contradicts(self, pattern: Pattern) -> bool:
+        """Whether some field speaks clearly against the pair being one person."""
+        return any(
+            self.level_bits(i, level) <= CONTRADICTION_BITS for i, level in enumerate(pattern)
+        )
+
+    def explain(self, pattern: Pattern) -> Explanation:
+        evidence = tuple(
+            FieldEvidence(
+                FIELDS[i],
+                "missing" if level == MISSING else LEVEL_LABELS[i][level],
+                self.level_bits(i, level),
+            )
+            for i, level in enumerate(pattern)
+        )
+        total = self.bits(pattern)
+        return Explanation(evidence, self.prior_bits, total, probability_of_bits(total))
+
+
+def probability_of_bits(bits: float) -> float:
+    """Match probability from log2-odds."""
+    if bits > 60:
+        return 1.0
+    return 1.0 / (1.0 + 2.0 ** (-bits))
+
+
+#: Upper bound on the prior: a small batch is drawn from a large population, in which a
+#: shared common name is a coincidence as often as it is in ten thousand records.
+PRIOR_CAP = 1e-4
+
+
+def prior_from_share(share: float, candidate_pairs: int, records: int) -> float:
+    """Probability that two random records match, assuming blocking kept (nearly) all matches."""
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    expected_matches = max(share * candidate_pairs, 1.0)
+    return min(expected_matches / all_pairs, PRIOR_CAP)

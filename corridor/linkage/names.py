@@ -1,0 +1,186 @@
+"""Parsing a full name into order-free canonical tokens and a patronymic.
+
+A name is written surname first or last, with or without the patronymic, with compound given
+names joined by a hyphen, a space or nothing, and with Arabic names in their Russian, Turkish
+or English form. The parsed name keeps only what survives all of that: the sorted canonical
+keys of the given names and surnames, and the patronymic apart, since many records omit it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from corridor.linkage.script import keyboard_layout_repair, mixed_script_repair
+from corridor.linkage.translit import latin_key
+
+# Each line is one name in its Arabic, Russian, Turkish and English forms. The first spelling
+# names the group. Spellings are folded by `latin_key`, so only forms that the folding does
+# not already join need to be listed.
+_NAME_GROUPS = """
+Muhammad Магомед Магомет Мухаммад Мухаммед Мухамед Мохаммед Mahomed Mohammed Mohamed Mohammad Muhammed Mehmet Mehmed Magamed Mahammad Mamed Мамед Magomet
+Husein Хусейн Хусайн Гусейн Husain Hussain Husayn Huseyin Gusein Gusejn
+Hasan Хасан Гасан Hassan Gasan Hasán
+Hasbulat Хасбулат Хасбулад Gasbulat
+Ahmad Ахмед Ахмад Ахмат Ahmed Achmed Akhmat Ahmet
+Abdullah Абдулла Абдуллах Abdallah Abdulla
+Ibrahim Ибрагим Ибрахим Ebrahim Ibragim
+Ismail Исмаил Исмаиль Исмагил Ismayil Ismael
+Yusuf Юсуп Юсуф Yusup Yousef Yousuf Jusuf
+Suleiman Сулейман Сулиман Sulayman Suleyman Soliman Sulaiman
+Umar Умар Омар Omar
+Usman Усман Осман Osman Uthman
+Ilyas Ильяс Elias Iliyas
+Yakub Якуб Якуп Yaqub Yakup
+Aisha Айшат Айша Аиша Aishat Ayesha Aysha
+Fatima Фатима Фатимат Патимат Patimat Fatimat
+Khadija Хадижат Хадиджа Хадижа Хадижат Khadija Hadija Khadijat Khadizhat Hatidja
+Maryam Марьям Мариам Мариям Meryem Mariam
+Zainab Зайнап Зайнаб Зейнаб Zaynab Zeynep Zainap
+Amina Амина Аминат Aminat
+Ramzan Рамзан Рамазан Ramazan Ramadan Ramadhan
+Said Саид Сайд Saeed Sayed Sayid Sayyid
+Hamzat Хамзат Хамза Hamza Khamza
+Yunus Юнус Younes Yunis Younis
+Idris Идрис Edris Idriss
+Daud Дауд Даут Давуд Dawud Davud Dawood
+Ayub Аюб Аюп Ayoub Eyup Ayyub
+Shamil Шамиль Chamil Schamil
+Aleksandr Александр Alexander Alexandre Oleksandr Aleksander
+Mikhail Михаил Michael Michail Mikhael Mikael
+Evgeny Евгений Eugene Evgeni Yevgeni
+Pavel Павел Paul Pawel
+Petr Пётр Петр Peter Piotr Pyotr
+Nikolai Николай Nicholas Nikolaus Nicolai Mykola
+Georgy Георгий George Georgi Georg
+"""
+
+# Prefixes of compound Arabic names, written apart, hyphenated or glued to the next part.
+_COMPOUND_PREFIXES = ("abdul", "abdur", "abdu", "abd", "abu", "said", "nur", "ul", "al", "el")
+# Turkic patronymic markers written as a separate word after the father's name.
+_PATRONYMIC_MARKERS = frozenset(
+    latin_key(word) for word in ("ogly", "oglu", "uly", "kyzy", "gyzy", "qizi")
+)
+_PATRONYMIC_SUFFIXES = tuple(
+    latin_key(suffix) for suffix in ("ovich", "evich", "ovna", "evna", "ichna", "inichna")
+)
+# "-ich" (Ильич) is only taken when no stronger patronymic is present: Babich is a surname.
+_WEAK_PATRONYMIC_SUFFIXES = (latin_key("ich"),)
+_SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev", "ova", "eva", "in", "ina"))
+_SEPARATORS = re.compile(r"[\-‐‑–—_,./\\()\"«»]+")
+
+
+def _group_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in _NAME_GROUPS.strip().splitlines():
+        spellings = line.split()
+        head = latin_key(spellings[0])
+        for spelling in spellings:
+            table[latin_key(spelling)] = head
+    return table
+
+
+NAME_GROUP_OF_KEY: dict[str, str] = _group_table()
+_COMPOUND_PREFIX_KEYS = tuple(
+    sorted({latin_key(p) for p in _COMPOUND_PREFIXES}, key=len, reverse=True)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    """The comparable parts of a full name.
+
+    `tokens` have the name groups applied (Mahomed -> Muhammad); `spelled` keeps the folded
+    spelling, so that a typo in a grouped name can still be recognised as close to its form.
+    """
+
+    tokens: tuple[str, ...]
+    patronymic: str = ""
+    spelled: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Order-free key of the given names and surnames."""
+        return " ".join(self.tokens)
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+
+def _stemmed_group(key: str, suffixes: tuple[str, ...]) -> str:
+    """Map the stem of a patronymic or surname (Mahomedov) onto its name group (Muhammad)."""
+    for suffix in suffixes:
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            stem = NAME_GROUP_OF_KEY.get(key[: -len(suffix)])
+            if stem is not None:
+                return stem + suffix
+    return key
+
+
+@lru_cache(maxsize=200_000)
+def canonical_token(raw: str) -> str:
+    """Canonical key of one word of a name, its name group applied."""
+    key = latin_key(raw)
+    for prefix in _COMPOUND_PREFIX_KEYS:
+        if key.startswith(prefix) and len(key) >= len(prefix) + 3:
+            return prefix + _grouped(key[len(prefix) :])
+    return _grouped(key)
+
+
+def _grouped(key: str) -> str:
+    if key in NAME_GROUP_OF_KEY:
+        return NAME_GROUP_OF_KEY[key]
+    return _stemmed_group(_stemmed_group(key, _PATRONYMIC_SUFFIXES), _SURNAME_SUFFIXES)
+
+
+def _join_compounds(keys: list[str]) -> list[str]:
+    """Join "abdul karim" and "abdul-karim" into "abdulkarim"; split nothing else."""
+    joined: list[str] = []
+    pending = ""
+    for key in keys:
+        if key in _COMPOUND_PREFIX_KEYS and not pending:
+            pending = key
+            continue
+        joined.append(pending + key)
+        pending = ""
+    if pending:
+        joined.append(pending)
+    return joined
+
+
+def _split_patronymic(keys: list[str]) -> tuple[list[str], str]:
+    """Separate a patronymic when enough other words remain to be a name."""
+    for index, key in enumerate(keys):
+        if key in _PATRONYMIC_MARKERS and index > 0 and len(keys) >= 3:
+            rest = keys[: index - 1] + keys[index + 1 :]
+            return rest, keys[index - 1] + key
+    if len(keys) < 3:
+        return keys, ""
+    for suffixes in (_PATRONYMIC_SUFFIXES, _WEAK_PATRONYMIC_SUFFIXES):
+        candidates = [index for index, key in enumerate(keys) if key.endswith(suffixes)]
+        if len(candidates) == 1:
+            index = candidates[0]
+            return keys[:index] + keys[index + 1 :], keys[index]
+        if candidates:
+            break
+    return keys, ""
+
+
+def name_words(raw: str) -> list[str]:
+    """The words of a raw name after Unicode, mixed-script and keyboard-layout repair."""
+    text = unicodedata.normalize("NFKC", raw)
+    words = keyboard_layout_repair([mixed_script_repair(word) for word in text.split()])
+    return [part for word in words for part in _SEPARATORS.split(word) if part]
+
+
+@lru_cache(maxsize=500_000)
+def name_parse(raw: str) -> ParsedName:
+    """Parse a full name as typed by anyone, in any order, script or layout."""
+    words = name_words(raw)
+    keys = _join_compounds([key for key in (canonical_token(word) for word in words) if key])
+    keys, patronymic = _split_patronymic(keys)
+    spelled = _join_compounds([key for key in (latin_key(word) for word in words) if key])
+    spelled, _ = _split_patronymic(spelled)
+    return ParsedName(tokens=tuple(sorted(keys)), patronymic=patronymic, spelled=tuple(sorted(spelled)))
