@@ -17,6 +17,7 @@ from corridor.accounts.models import Invitation, LoginThrottle, StaffSession, Us
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
 from corridor.vault.actions import user_keys_create
+from corridor.vault.keyring import Keyring
 from corridor.vault.session import vault_session_close, vault_session_open
 
 INVITATION_LIFETIME = timedelta(days=3)
@@ -231,3 +232,43 @@ def organisation_init(
         recovery = recovery_keyring(keys.recovery_shares[:threshold])
         index_key_grant(keyring=recovery, user_id=admin.pk)
     return admin, keys.recovery_shares
+
+
+def staff_role_change(*, actor_id: int, user: User, role: str) -> None:
+    with transaction.atomic():
+        user.role = role
+        user.save(update_fields=["role"])
+        audit_record(
+            actor_id=actor_id, action="user.role", object_type="user", object_id=str(user.pk)
+        )
+
+
+def staff_deactivate(*, keyring: Keyring, actor_id: int, user: User) -> list[str]:
+    """Shut a staff member out at once (arrest, coercion, departure) (T3).
+
+    Ends every session, destroys all their key wraps, and re-keys each compartment they were
+    in whose key the acting administrator holds. Returns the names of compartments that still
+    need a re-key by one of their members (the wraps are gone either way).
+    """
+    from corridor.vault.actions import membership_revoke
+    from corridor.vault.models import KeyWrap, Membership
+
+    pending = []
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        sessions_end_all(user=user)
+        for membership in Membership.objects.filter(user=user).select_related("compartment"):
+            compartment = membership.compartment
+            if keyring.may_open(compartment.pk, compartment.key_version):
+                membership_revoke(
+                    keyring=keyring, actor_id=actor_id, compartment=compartment, user_id=user.pk
+                )
+            else:
+                pending.append(compartment.name)
+                membership.delete()
+        KeyWrap.objects.filter(user=user).delete()
+        audit_record(
+            actor_id=actor_id, action="user.deactivate", object_type="user", object_id=str(user.pk)
+        )
+    return pending

@@ -72,8 +72,12 @@ class RecoverForm(NewPassphraseForm, TokenForm):
     field_order = ["username", "recovery_code", "token", "passphrase", "passphrase2"]
 
 
-class InviteForm(forms.Form):
+class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class InviteForm(RoleForm):
+    pass
 
 
 class CompartmentForm(forms.Form):

@@ -37,6 +37,7 @@ from corridor.accounts.forms import (
     MemberForm,
     NewPassphraseForm,
     ReauthForm,
+    RoleForm,
     RecoverForm,
     TokenForm,
 )
@@ -373,6 +374,53 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
 def staff(request: HttpRequest) -> HttpResponse:
     users = User.objects.order_by("username").prefetch_related("memberships__compartment")
     return render(request, "accounts/staff.html", {"users": users})
+
+
+@require_http_methods(["GET"])
+@require_permission("user.manage")
+def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=user_id)
+    form = RoleForm(initial={"role": member.role})
+    return render(request, "accounts/staff_member.html", {"member": member, "form": form})
+
+
+@require_POST
+@require_permission("user.manage")
+@require_reauth
+def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=user_id)
+    form = RoleForm(request.POST)
+    if member.pk == staff_user(request).pk:
+        messages.error(request, _("You cannot change your own role."))
+    elif form.is_valid():
+        actions.staff_role_change(
+            actor_id=staff_user(request).pk, user=member, role=form.cleaned_data["role"]
+        )
+        messages.success(request, _("Role changed."))
+    else:
+        messages.error(request, _("Choose a role."))
+    return redirect("accounts:staff_member", user_id=member.pk)
+
+
+@require_POST
+@require_permission("user.manage")
+@require_reauth
+def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=user_id, is_active=True)
+    if member.pk == staff_user(request).pk:
+        messages.error(request, _("You cannot deactivate yourself."))
+        return redirect("accounts:staff_member", user_id=member.pk)
+    pending = actions.staff_deactivate(
+        keyring=_keyring(request), actor_id=staff_user(request).pk, user=member
+    )
+    messages.success(request, _("Deactivated: sessions ended and key wraps destroyed."))
+    if pending:
+        messages.error(
+            request,
+            _("These compartments still need a re-key by one of their members: %(names)s")
+            % {"names": ", ".join(pending)},
+        )
+    return redirect("accounts:staff_member", user_id=member.pk)
 
 
 @GET_POST
