@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
@@ -81,7 +82,7 @@ class InviteForm(RoleForm):
 
 
 class CompartmentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("compartment", "Title"), max_length=120)
 
 
 class MemberForm(forms.Form):

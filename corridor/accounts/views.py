@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts import actions
@@ -116,7 +117,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if wait:
             form.add_error(
                 None,
-                _("Too many failed attempts. Try again in %(seconds)d seconds.")
+                ngettext(
+                    "Too many failed attempts. Try again in %(seconds)d second.",
+                    "Too many failed attempts. Try again in %(seconds)d seconds.",
+                    wait,
+                )
                 % {"seconds": wait},
             )
         elif user is None or not UserKeyPair.objects.filter(user_id=user.pk).exists():

@@ -26,6 +26,22 @@ class RiskLevel(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
+class Stage(models.TextChoices):
+    """The pipeline of a case (shared/design/domain.md)."""
+
+    REQUEST = "request", _("Request")
+    VETTING = "vetting", _("Vetting")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EVACUATION = "evacuation", _("Evacuation")
+    SHELTERED = "sheltered", _("Sheltered")
+    DOCUMENTS = "documents", _("Documents")
+    APPLICATION = "application", _("Application")
+    DEPARTURE = "departure", _("Departure")
+    ARRIVED = "arrived", _("Arrived")
+    CLOSED = "closed", _("Closed")
+
+
 class Case(VaultRecord):
     full_name = EncryptedTextField()
     aliases = EncryptedJSONField()
@@ -34,7 +50,7 @@ class Case(VaultRecord):
     notes = EncryptedTextField()
     name_index = BlindIndexField(source="full_name", kind="name")
     phone_index = BlindIndexField(source="phone", kind="phone", normaliser="phone")
-    stage = models.CharField(max_length=16, default="request")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.REQUEST)
     risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

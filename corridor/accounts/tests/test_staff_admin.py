@@ -19,7 +19,9 @@ def test_it_deactivates_ends_sessions_destroys_wraps_and_rekeys(org: Org) -> Non
     org.compartment("North")
     worker = org.staff("worker", Role.CASEWORKER, ("North",))
     with keyring_activated(worker.keyring):
-        case = case_create(actor_id=worker.user.pk, compartment=org.compartment("North"), full_name="X")
+        case = case_create(
+            actor_id=worker.user.pk, compartment=org.compartment("North"), full_name="X"
+        )
     seized_browser = login(Client(), worker)
     assert seized_browser.get(f"/cases/{case.pk}/").status_code == 200
     # When an administrator deactivates them
@@ -34,7 +36,9 @@ def test_it_deactivates_ends_sessions_destroys_wraps_and_rekeys(org: Org) -> Non
     assert org.compartments["North"].key_version == 2
     worker.user.refresh_from_db()
     assert not worker.user.is_active
-    relogin = Client().post("/accounts/login/", {"username": "worker", "passphrase": worker.passphrase})
+    relogin = Client().post(
+        "/accounts/login/", {"username": "worker", "passphrase": worker.passphrase}
+    )
     assert relogin.status_code == 200  # refused
 
 
