@@ -1,9 +1,12 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from corridor.accounts.decorators import public
+
 urlpatterns = [
     path("", include(("corridor.core.urls", "core"))),
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Public: the switch is on the login page too, before anyone is logged in.
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include(("corridor.accounts.urls", "accounts"))),
     path("audit/", include(("corridor.audit.urls", "audit"))),
     path("cases/", include(("corridor.cases.urls", "cases"))),

@@ -38,8 +38,8 @@ from corridor.accounts.forms import (
     MemberForm,
     NewPassphraseForm,
     ReauthForm,
-    RoleForm,
     RecoverForm,
+    RoleForm,
     TokenForm,
 )
 from corridor.accounts.models import User

@@ -5,12 +5,18 @@ Magomadov born 1991 shares a phone with an undated request, which shares a name 
 Magomadov born 1985. Here edges are taken strongest first, and two clusters are merged only if
 no pair across them contradicts (a birth date, patronymic or name that speaks clearly against
 one person). This is complete-linkage on contradictions and single-linkage on support: one
-strong link is enough to join, one strong contradiction is enough to refuse.
+strong link is enough to join, and a third of the cross pairs contradicting is enough to
+refuse (a single pair always counts in full, so two records that contradict are never joined).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+
+#: Share of contradicting cross pairs above which a merge is refused. One record with a typo
+#: in its birth date must not keep a person apart from his other requests, but a merge that
+#: half the pairs speak against is the chaining this module exists to prevent.
+CONTRADICTION_SHARE = 1 / 3
 
 #: Clusters whose cross product is larger than this are not merged: the check would be slow
 #: and a cluster that large is itself a sign of a problem for a person to look at.
@@ -42,8 +48,10 @@ class ConstrainedClusters:
         if root_left == root_right:
             return True
         members_left, members_right = self.members(root_left), self.members(root_right)
-        if len(members_left) * len(members_right) > MAX_MERGE_CHECKS or not all(
-            self._compatible(a, b) for a in members_left for b in members_right
+        cross = len(members_left) * len(members_right)
+        if (
+            cross > MAX_MERGE_CHECKS
+            or self._contradictions(members_left, members_right) > CONTRADICTION_SHARE * cross
         ):
             self.refused += 1
             return False
@@ -54,6 +62,9 @@ class ConstrainedClusters:
         self._members[root_left] = members_left + members_right
         self._members.pop(root_right, None)
         return True
+
+    def _contradictions(self, members_left: list[int], members_right: list[int]) -> int:
+        return sum(not self._compatible(a, b) for a in members_left for b in members_right)
 
     def labels(self) -> list[int]:
         """For every record, the smallest record index of its cluster."""

@@ -124,16 +124,19 @@ def patronymic_level(left: str, right: str) -> int:
 def date_level(left: BirthDate, right: BirthDate) -> int:
     if not left.year or not right.year:
         return MISSING
+    years_apart = abs(left.year - right.year)
     if not left.is_full or not right.is_full:
-        return 1 if left.year == right.year else 0
-    if left.year == right.year and left.month == right.month and left.day == right.day:
-        return 4
-    if left.year == right.year and set(left.readings()) & set(right.readings()):
+        return {0: 1, 1: 2}.get(years_apart, 0)
+    if left.month == right.month and left.day == right.day:
+        if not years_apart:
+            return 4
+        close_year = years_apart == 1 or _one_digit_apart(str(left.year), str(right.year))
+        return 2 if close_year else 0
+    if not years_apart and (left.month, left.day) == (right.day, right.month):
         return 3
-    same_day_month = left.month == right.month and left.day == right.day
-    if left.year == right.year and (left.month == right.month or left.day == right.day):
-        return 2
-    if same_day_month and _one_digit_apart(str(left.year), str(right.year)):
+    if not years_apart and set(left.readings()) & set(right.readings()):
+        return 3
+    if not years_apart and (left.month == right.month or left.day == right.day):
         return 2
     return 0
 

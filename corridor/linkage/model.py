@@ -41,7 +41,10 @@ U_PSEUDO_PAIRS = 1_000.0
 
 #: A level whose weight is at most this many bits counts as a contradiction: such a pair may
 #: never end up in one cluster, however strongly other records tie them together.
-CONTRADICTION_BITS = -3.0
+CONTRADICTION_BITS = -4.0
+#: Fields that can contradict. A phone cannot: people change numbers and borrow phones, so a
+#: different number is weak evidence, never a veto.
+CONTRADICTING_FIELDS = (0, 1, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,9 @@ def _pattern_likelihood(pattern: Pattern, table: list[list[float]], skip: int) -
     return likelihood
 
 
-def _posterior(pattern: Pattern, m: list[list[float]], u: list[list[float]], share: float, skip: int) -> float:
+def _posterior(
+    pattern: Pattern, m: list[list[float]], u: list[list[float]], share: float, skip: int
+) -> float:
     match = share * _pattern_likelihood(pattern, m, skip)
     non_match = (1.0 - share) * _pattern_likelihood(pattern, u, skip)
     return match / (match + non_match) if match + non_match > 0 else 0.0
@@ -123,13 +128,21 @@ def m_estimate_session(
             expected_matches += posterior * count
             for index, level in enumerate(pattern):
                 if level != MISSING:
-                    level_weights[index][level] = level_weights[index].get(level, 0.0) + posterior * count
+                    level_weights[index][level] = (
+                        level_weights[index].get(level, 0.0) + posterior * count
+                    )
         new_m = [
-            m[index] if index == conditioned else _smoothed(level_weights[index], DEFAULT_M[index], M_PSEUDO_PAIRS)
+            m[index]
+            if index == conditioned
+            else _smoothed(level_weights[index], DEFAULT_M[index], M_PSEUDO_PAIRS)
             for index in range(len(FIELDS))
         ]
         share = min(max(expected_matches / total, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
-        change = max(abs(a - b) for new, old in zip(new_m, m, strict=True) for a, b in zip(new, old, strict=True))
+        change = max(
+            abs(a - b)
+            for new, old in zip(new_m, m, strict=True)
+            for a, b in zip(new, old, strict=True)
+        )
         m = new_m
         if change < EM_TOLERANCE:
             break

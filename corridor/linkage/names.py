@@ -69,7 +69,8 @@ _PATRONYMIC_SUFFIXES = tuple(
 # "-ich" (Ильич) is only taken when no stronger patronymic is present: Babich is a surname.
 _WEAK_PATRONYMIC_SUFFIXES = (latin_key("ich"),)
 _SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev", "ova", "eva", "in", "ina"))
-_SEPARATORS = re.compile(r"[\-‐‑–—_,./\\()\"«»]+")
+# Quotes are not separators: schemes write the hard sign as " (Pod"yachev).
+_SEPARATORS = re.compile(r"[\-‐‑–—_,./\\()«»]+")
 
 
 def _group_table() -> dict[str, str]:
@@ -183,4 +184,6 @@ def name_parse(raw: str) -> ParsedName:
     keys, patronymic = _split_patronymic(keys)
     spelled = _join_compounds([key for key in (latin_key(word) for word in words) if key])
     spelled, _ = _split_patronymic(spelled)
-    return ParsedName(tokens=tuple(sorted(keys)), patronymic=patronymic, spelled=tuple(sorted(spelled)))
+    return ParsedName(
+        tokens=tuple(sorted(keys)), patronymic=patronymic, spelled=tuple(sorted(spelled))
+    )

@@ -20,10 +20,12 @@ from corridor.linkage.compare import NAME_COMPATIBLE, Pattern, compare, name_exa
 from corridor.linkage.features import Features, Request, features_extract
 from corridor.linkage.identifiers import IdentifierFlag, identifier_flags
 from corridor.linkage.model import (
+    DEFAULT_M,
     Explanation,
     LinkageModel,
-    m_estimate,
+    m_estimate_session,
     prior_from_share,
+    share_estimate,
     u_estimate,
 )
 
