@@ -64,5 +64,16 @@ class Case(VaultRecord):
         "created_at": OPERATIONAL,
     }
 
+    # What a list of cases shows: fetching only these keeps notes' ciphertext off the wire.
+    LIST_FIELDS: ClassVar[tuple[str, ...]] = (
+        *VaultRecord.KEY_FIELDS,
+        "full_name",
+        "phone",
+        "stage",
+        "risk_level",
+        "assignee",
+        "created_at",
+    )
+
     class Meta:
         indexes: ClassVar = [models.Index(fields=["compartment", "-created_at"])]

@@ -37,7 +37,12 @@ def _search_filter(query: str) -> Q:
 @require_permission("case.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     """The case list; search is a POST so a name or phone never lands in a URL or a log."""
-    cases = cases_visible(request).select_related("assignee").order_by("-created_at")
+    cases = (
+        cases_visible(request)
+        .select_related("assignee")
+        .only(*Case.LIST_FIELDS, "assignee__username")
+    )
+    cases = cases.order_by("-created_at")
     query = request.POST.get("q", "").strip()[:300] if request.method == "POST" else ""
     if query:
         cases = cases.filter(_search_filter(query))

@@ -303,7 +303,7 @@ def membership_revoke(
             for model in _vault_models():
                 for record in (
                     model._default_manager.filter(compartment=compartment)
-                    .only("id", "compartment", "key_version", "wrapped_data_key")
+                    .only(*VaultRecord.KEY_FIELDS)
                     .iterator(chunk_size=500)
                 ):
                     dek = record_data_key(record)

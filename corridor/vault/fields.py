@@ -61,18 +61,29 @@ class _PlaintextDescriptor:
     def __get__(self, instance: models.Model | None, owner: type) -> Any:
         if instance is None:
             return self
-        plain, _pending, _dirty = _state(instance)
+        state = instance.__dict__
+        plain = state.get("_vault_plain")
+        if plain is None:
+            plain = state["_vault_plain"] = {}
         name = self.field.name
         if name not in plain:
             blob = getattr(instance, self.field.attname)
-            plain[name] = None if blob is None else self.field.decrypt(instance, bytes(blob))
+            plain[name] = None if blob is None else self.field.decrypt(instance, blob)
         return plain[name]
 
     def __set__(self, instance: models.Model, value: Any) -> None:
         plain, pending, dirty = _state(instance)
-        plain[self.field.name] = value
-        pending[self.field.name] = value
-        dirty.add(self.field.name)
+        name = self.field.name
+        plain[name] = value
+        pending[name] = value
+        dirty.add(name)
+        # A column deferred by .only() would be left out of the save: mark it (and the
+        # keyed-hash indexes of this field) as loaded, so pre_save writes the new value.
+        state = instance.__dict__
+        state.setdefault(self.field.attname, None)
+        for field in instance._meta.concrete_fields:
+            if isinstance(field, BlindIndexField) and field.source == name:
+                state.setdefault(field.attname, None)
 
 
 class EncryptedField(models.BinaryField):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from corridor.vault import crypto
 
@@ -28,11 +28,22 @@ class NotAMember(Exception):
     """The keyring holds no wrap of this compartment's key: need-to-know refused it."""
 
 
+class KeyCache(Protocol):
+    """Somewhere to keep opened keys between requests, encrypted (see vault.session)."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def put(self, name: str, key: bytes) -> None: ...
+
+
 class Keyring:
-    def __init__(self, *, user_id: int | None, private_key: bytes) -> None:
+    def __init__(
+        self, *, user_id: int | None, private_key: bytes, cache: KeyCache | None = None
+    ) -> None:
         self.user_id = user_id  # None: the organisation recovery key
         self._private_key = private_key
         self._keys: dict[tuple[str, int | None, int], bytes] = {}
+        self._cache = cache
 
     @property
     def private_key(self) -> bytes:
@@ -40,23 +51,31 @@ class Keyring:
         return self._private_key
 
     def _open(self, purpose: str, compartment_id: int | None, version: int) -> bytes:
-        from corridor.vault.models import KeyWrap
-
         cache_key = (purpose, compartment_id, version)
         key = self._keys.get(cache_key)
         if key is None:
-            # None means "the organisation recovery key" / "no compartment": IS NULL.
-            lookup: dict[str, Any] = {"compartment_id": compartment_id, "user_id": self.user_id}
-            sealed = (
-                KeyWrap.objects.filter(purpose=purpose, version=version, **lookup)
-                .values_list("sealed_key", flat=True)
-                .first()
-            )
-            if sealed is None:
-                raise NotAMember(f"no {purpose} key wrap for this user")
-            key = crypto.unseal(self._private_key, bytes(sealed))
+            name = f"{purpose}:{compartment_id}:{version}"
+            key = self._cache.get(name) if self._cache is not None else None
+            if key is None:
+                key = self._unseal_wrap(purpose, compartment_id, version)
+                if self._cache is not None:
+                    self._cache.put(name, key)
             self._keys[cache_key] = key
         return key
+
+    def _unseal_wrap(self, purpose: str, compartment_id: int | None, version: int) -> bytes:
+        from corridor.vault.models import KeyWrap
+
+        # None means "the organisation recovery key" / "no compartment": IS NULL.
+        lookup: dict[str, Any] = {"compartment_id": compartment_id, "user_id": self.user_id}
+        sealed = (
+            KeyWrap.objects.filter(purpose=purpose, version=version, **lookup)
+            .values_list("sealed_key", flat=True)
+            .first()
+        )
+        if sealed is None:
+            raise NotAMember(f"no {purpose} key wrap for this user")
+        return crypto.unseal(self._private_key, bytes(sealed))
 
     def compartment_key(self, compartment_id: int, version: int) -> bytes:
         return self._open("compartment", compartment_id, version)
@@ -74,9 +93,6 @@ class Keyring:
         except NotAMember:
             return False
         return True
-
-    def seal_to(self, public_key: bytes, key: bytes) -> bytes:
-        return crypto.seal(public_key, key)
 
 
 _active: ContextVar[Keyring | None] = ContextVar("corridor_keyring", default=None)
@@ -102,8 +118,15 @@ def keyring_activated(keyring: Keyring | None) -> Iterator[Keyring | None]:
         _active.reset(token)
 
 
+def _pk_text(record: Any) -> str:
+    pk_text: str | None = record.__dict__.get("_vault_pk_text")
+    if pk_text is None:
+        pk_text = record.__dict__["_vault_pk_text"] = str(record.pk)
+    return pk_text
+
+
 def _data_key_aad(record: VaultRecord, compartment_id: int, version: int) -> bytes:
-    return f"corridor|{record._meta.db_table}|{record.pk}|dek|{compartment_id}|{version}".encode()
+    return f"corridor|{record._meta.db_table}|{_pk_text(record)}|dek|{compartment_id}|{version}".encode()
 
 
 def record_data_key(record: Any) -> bytes:
@@ -115,7 +138,7 @@ def record_data_key(record: Any) -> bytes:
     key = keyring.compartment_key(record.compartment_id, record.key_version)
     dek = crypto.aead_decrypt(
         key,
-        bytes(record.wrapped_data_key),
+        record.wrapped_data_key,
         _data_key_aad(record, record.compartment_id, record.key_version),
     )
     record.__dict__["_vault_dek"] = dek
@@ -146,4 +169,4 @@ def record_prepare(record: VaultRecord) -> None:
 
 
 def field_aad(record: Any, column: str) -> bytes:
-    return f"corridor|{record._meta.db_table}|{column}|{record.pk}".encode()
+    return f"corridor|{record._meta.db_table}|{column}|{_pk_text(record)}".encode()

@@ -162,6 +162,9 @@ class VaultRecord(models.Model):
     key_version = models.PositiveIntegerField(default=1)
     wrapped_data_key = models.BinaryField()
 
+    # The columns needed to open any field: pass them to .only() with the fields you show.
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("id", "compartment", "key_version", "wrapped_data_key")
+
     VAULT_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "id": OPERATIONAL,
         "compartment": OPERATIONAL,
@@ -179,7 +182,20 @@ class VaultRecord(models.Model):
         super().save(*args, **kwargs)
         self.__dict__.get("_vault_dirty", set()).clear()
 
-    def refresh_from_db(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        for name in ("_vault_plain", "_vault_pending", "_vault_dirty", "_vault_dek"):
-            self.__dict__.pop(name, None)
-        super().refresh_from_db(*args, **kwargs)
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):  # type: ignore[no-untyped-def]
+        """Drop opened plaintext of the reloaded fields (all, if no list is given).
+
+        Loading a deferred column (`.only()`) also comes through here with that column's
+        name: the plaintext of other fields, and any write not yet saved, must survive it.
+        """
+        if fields is None:
+            for name in ("_vault_plain", "_vault_pending", "_vault_dirty", "_vault_dek"):
+                self.__dict__.pop(name, None)
+        else:
+            plain = self.__dict__.get("_vault_plain", {})
+            for field in self._meta.concrete_fields:
+                if field.attname in fields or field.name in fields:
+                    plain.pop(field.name, None)
+            if {"wrapped_data_key", "key_version", "compartment_id"} & set(fields):
+                self.__dict__.pop("_vault_dek", None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)

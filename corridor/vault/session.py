@@ -14,12 +14,14 @@ import binascii
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
 from corridor.vault import crypto
 from corridor.vault.keyring import Keyring, keyring_activated
 
 SESSION_KEY = "_vault_sk"
+KEYS_SESSION_KEY = "_vault_keys"
 COOKIE_NAME = "corridor_vk"
 
 
@@ -34,8 +36,40 @@ def vault_session_open(request: HttpRequest, *, user_id: int, private_key: bytes
     request._vault_cookie = secret  # type: ignore[attr-defined]
 
 
+class SessionKeyCache:
+    """Compartment and index keys this session has opened, encrypted under the cookie secret.
+
+    The session already holds the private key under the same secret, and that key opens
+    these; caching them saves a key-wrap query and a sealed-box opening on every request.
+    Revocation stays effective: it re-keys to a new version that no cached key opens, and
+    deactivation deletes the sessions.
+    """
+
+    def __init__(self, session: SessionBase, secret: bytes, user_id: int) -> None:
+        self._session, self._secret, self._user_id = session, secret, user_id
+
+    def _aad(self, name: str) -> bytes:
+        return f"corridor|session-key|{self._user_id}|{name}".encode()
+
+    def get(self, name: str) -> bytes | None:
+        blob = self._session.get(KEYS_SESSION_KEY, {}).get(name)
+        if blob is None:
+            return None
+        try:
+            return crypto.aead_decrypt(self._secret, base64.b64decode(blob), self._aad(name))
+        except (crypto.DecryptionError, binascii.Error, ValueError):
+            return None
+
+    def put(self, name: str, key: bytes) -> None:
+        blob = crypto.aead_encrypt(self._secret, key, self._aad(name))
+        keys = dict(self._session.get(KEYS_SESSION_KEY, {}))
+        keys[name] = base64.b64encode(blob).decode("ascii")
+        self._session[KEYS_SESSION_KEY] = keys
+
+
 def vault_session_close(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(KEYS_SESSION_KEY, None)
     request._vault_cookie_delete = True  # type: ignore[attr-defined]
 
 
@@ -52,7 +86,8 @@ def vault_session_keyring(request: HttpRequest) -> Keyring | None:
         private_key = crypto.aead_decrypt(secret, blob, _aad(user.pk))
     except (crypto.DecryptionError, binascii.Error, ValueError):
         return None
-    return Keyring(user_id=user.pk, private_key=private_key)
+    cache = SessionKeyCache(request.session, secret, user.pk)
+    return Keyring(user_id=user.pk, private_key=private_key, cache=cache)
 
 
 class VaultMiddleware:
@@ -66,6 +101,13 @@ class VaultMiddleware:
         verified = getattr(request.user, "is_verified", lambda: False)()
         if verified:
             keyring = vault_session_keyring(request)
+            if keyring is None:
+                # The session row without the browser's half (a replayed or seized session,
+                # a lost cookie) is locked: end it, so the staff gate sends it to the login
+                # instead of a view failing on the first sensitive field (T1).
+                from corridor.accounts.actions import session_end
+
+                session_end(request)
         request.keyring = keyring  # type: ignore[attr-defined]
         with keyring_activated(keyring):
             response = self.get_response(request)

@@ -69,3 +69,35 @@ def test_it_keys_the_index_hash() -> None:
     other = crypto.random_key()
     assert crypto.keyed_hash(KEY, b"name", 16) != crypto.keyed_hash(other, b"name", 16)
     assert len(crypto.keyed_hash(KEY, b"name", 16)) == 16
+
+
+@given(st.binary(max_size=512), st.binary(max_size=64), st.booleans())
+@settings(max_examples=80, deadline=None)
+def test_it_opens_exactly_what_pynacl_opens(plaintext: bytes, aad: bytes, tamper: bool) -> None:
+    """The direct libsodium call of the hot path agrees with PyNaCl's checked wrapper."""
+    import nacl.bindings
+    import nacl.exceptions
+
+    blob = bytearray(crypto.aead_encrypt(KEY, plaintext, aad))
+    if tamper:
+        blob[len(blob) // 2] ^= 0x40
+    nonce, ciphertext = bytes(blob[: crypto.NONCE_BYTES]), bytes(blob[crypto.NONCE_BYTES :])
+    try:
+        expected: bytes | None = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            ciphertext, aad, nonce, KEY
+        )
+    except nacl.exceptions.CryptoError:
+        expected = None
+    if expected is None:
+        with pytest.raises(crypto.DecryptionError):
+            crypto.aead_decrypt(KEY, bytes(blob), aad)
+    else:
+        assert crypto.aead_decrypt(KEY, bytes(blob), aad) == expected == plaintext
+
+
+@given(st.binary(max_size=40))
+def test_it_refuses_short_or_malformed_blobs_without_crashing(blob: bytes) -> None:
+    with pytest.raises(crypto.DecryptionError):
+        crypto.aead_decrypt(KEY, blob, b"ad")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.aead_decrypt(b"short key", crypto.aead_encrypt(KEY, b"x", b"ad"), b"ad")

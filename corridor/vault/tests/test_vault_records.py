@@ -17,6 +17,7 @@ from corridor.vault.actions import (
     recovery_keyring,
     user_keys_unlock,
 )
+from corridor.vault.fields import index_lookup
 from corridor.vault.keyring import Keyring, NotAMember, VaultLocked, keyring_activated
 from corridor.vault.models import KeyWrap
 
@@ -182,3 +183,31 @@ def test_it_does_not_match_an_empty_index_value(org: Org) -> None:
     assert MARKER in body and "No Phone Person" not in body
     body = client.post("/cases/", {"q": "8 928 000 11 22"}).content.decode()
     assert MARKER in body and "No Phone Person" not in body
+
+
+def test_it_loads_a_deferred_field_without_losing_an_unsaved_write(org: Org) -> None:
+    worker = org.staff("worker", Role.CASEWORKER, ("North",))
+    case = _make_case(org, worker.keyring)
+    with keyring_activated(worker.keyring):
+        listed = Case.objects.only(*Case.LIST_FIELDS).get(pk=case.pk)
+        listed.full_name = "Renamed"
+        assert listed.notes == "hides at his aunt's"  # a deferred column, loaded now
+        assert listed.full_name == "Renamed"
+        listed.save()
+        assert _fresh(case).full_name == "Renamed"
+        assert _fresh(case).notes == "hides at his aunt's"
+
+
+def test_it_saves_a_deferred_field_and_its_index(org: Org) -> None:
+    worker = org.staff("worker", Role.CASEWORKER, ("North",))
+    case = _make_case(org, worker.keyring)
+    with keyring_activated(worker.keyring):
+        partial = Case.objects.only(*Case.KEY_FIELDS).get(pk=case.pk)
+        partial.notes = "moved to the shelter"
+        partial.full_name = "Renamed Person"
+        partial.save()
+        assert _fresh(case).notes == "moved to the shelter"
+        assert list(
+            Case.objects.filter(name_index=index_lookup(Case, "name_index", "renamed person"))
+        ) == [case]
+        assert not Case.objects.filter(name_index=index_lookup(Case, "name_index", MARKER)).exists()

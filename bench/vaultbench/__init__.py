@@ -1,0 +1,1 @@
+"""Bench-only Django app: the plaintext twin of cases.Case that vault_bench.py compares with."""

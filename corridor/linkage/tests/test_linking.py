@@ -1,0 +1,110 @@
+"""Behaviour of batch linkage: clustering, chaining, trap flags and explanations."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from corridor.linkage.cluster import ConstrainedClusters
+from corridor.linkage.compare import date_level
+from corridor.linkage.dates import date_parse
+from corridor.linkage.features import Request, features_extract
+from corridor.linkage.online import InMemoryKeyIndex, OnlineMatcher
+from corridor.linkage.pipeline import link
+
+SAME_MAN = [
+    Request("web", "Магомед Хусейнович Магомадов", "+7 928 123-45-67", "03.04.1991"),
+    Request("hotline", "MAGOMADOV Mahomed", "8 (928) 123-45-67", ""),
+    Request("layout", "Vfujvtl Vfujvfljd", "", "4/3/91"),
+]
+
+
+def test_it_links_one_man_across_channels_scripts_and_layouts() -> None:
+    result = link(SAME_MAN)
+    assert len({result.cluster_of(i) for i in range(3)}) == 1
+
+
+def test_it_does_not_merge_namesakes_with_different_birth_dates() -> None:
+    requests = [
+        Request("a", "Magomed Magomadov", "+7 928 111-11-11", "03.04.1991"),
+        Request("b", "Magomed Magomadov", "+7 928 222-22-22", "12.12.1985"),
+    ]
+    result = link(requests)
+    assert result.cluster_of(0) != result.cluster_of(1)
+
+
+def test_it_does_not_chain_two_namesakes_through_an_undated_request() -> None:
+    # Given compatibility that holds for a-c and c-b but not for a-b
+    def compatible(left: int, right: int) -> bool:
+        return {left, right} != {0, 1}
+
+    clusters = ConstrainedClusters(3, compatible)
+    # When c is linked to a strongly and to b as well
+    assert clusters.try_merge(0, 2)
+    merged = clusters.try_merge(2, 1)
+    # Then b stays apart
+    assert not merged
+    labels = clusters.labels()
+    assert labels[0] == labels[2] != labels[1]
+
+
+def test_it_does_not_chain_in_a_real_batch() -> None:
+    requests = [
+        Request("a", "Magomed Magomadov", "+7 928 111-11-11", "03.04.1991"),
+        Request("c", "Magomed Magomadov", "+7 928 111-11-11", ""),
+        Request("c2", "Magomed Magomadov", "+7 928 222-22-22", ""),
+        Request("b", "Magomed Magomadov", "+7 928 222-22-22", "12.12.1985"),
+    ]
+    result = link(requests)
+    assert result.cluster_of(0) != result.cluster_of(3)
+
+
+def test_it_flags_a_phone_behind_different_names_without_linking_them() -> None:
+    requests = [*SAME_MAN, Request("trap", "Ruslan Tsoy", "+7 928 123 45 67", "1970-01-01")]
+    result = link(requests)
+    assert result.cluster_of(3) != result.cluster_of(0)
+    assert len(result.flags) == 1
+    flag = result.flags[0]
+    assert flag.identifier_kind == "phone"
+    assert "trap" in flag.record_ids
+    assert flag.name_disagreements
+
+
+def test_it_does_not_flag_a_phone_shared_by_one_person() -> None:
+    assert link(SAME_MAN).flags == []
+
+
+def test_it_explains_a_link_field_by_field() -> None:
+    result = link(SAME_MAN)
+    explanation = result.explain(0, 1)
+    fields = {evidence.field: evidence for evidence in explanation.evidence}
+    assert fields["phone"].level == "exact" and fields["phone"].bits > 0
+    assert fields["birth_date"].level == "missing" and fields["birth_date"].bits == 0
+    assert explanation.probability > 0.5
+
+
+def test_it_accepts_a_day_month_swap_but_not_another_date() -> None:
+    assert date_level(date_parse("03.04.1991"), date_parse("1991-03-04")) == 3
+    assert date_level(date_parse("03.04.1991"), date_parse("1985-07-21")) == 0
+
+
+def test_it_finds_online_matches_through_keyed_hashes_only() -> None:
+    key = b"k" * 32
+
+    def keyed_hash(value: str) -> bytes:
+        return hmac.new(key, value.encode(), hashlib.sha256).digest()[:16]
+
+    index = InMemoryKeyIndex()
+    matcher = OnlineMatcher(keyed_hash, index)
+    stored = {request.record_id: features_extract(request) for request in SAME_MAN[:2]}
+    stored["other"] = features_extract(
+        Request("other", "Ruslan Tsoy", "+7 900 000 00 00", "1970-01-01")
+    )
+    for record_id, features in stored.items():
+        matcher.add(record_id, features)
+    assert all(isinstance(k, bytes) for k in index._postings)
+    assert not any(b"magomadov" in k.lower() for k in index._postings)
+
+    matches = matcher.query(features_extract(SAME_MAN[2]), lambda ids: {i: stored[i] for i in ids})
+    assert [match.record_id for match in matches] == ["web"]
+    assert matches[0].explanation.evidence
