@@ -149,7 +149,8 @@ CORRIDOR_AUDIT_SIGNING_KEY_PATH = Path(
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer
-# on form posts, and Django's CSRF check refuses every form. Other origins still get nothing.
+# on form posts, and Django's CSRF check refuses every form. Other origins still get nothing
+# (docs/decisions/0005-referrer-policy-and-vault-hot-path.md).
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
