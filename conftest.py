@@ -86,11 +86,11 @@ class Org:
 ADMIN_PASSPHRASE = "admin passphrase for tests"
 
 
-@pytest.fixture
-def org(db: Any) -> Org:
+def org_build(name: str = "Test network", admin_username: str = "admin") -> Org:
+    """A real organisation with its first administrator (keys, TOTP device, recovery shares)."""
     admin, shares = organisation_init(
-        name="Test network",
-        admin_username="admin",
+        name=name,
+        admin_username=admin_username,
         admin_passphrase=ADMIN_PASSPHRASE,
         threshold=2,
         shares=3,
@@ -101,6 +101,11 @@ def org(db: Any) -> Org:
     )
     device = TOTPDevice.objects.create(user=admin, name="authenticator", confirmed=True)
     return Org(Staff(admin, ADMIN_PASSPHRASE, keyring, device), shares, 2)
+
+
+@pytest.fixture
+def org(db: Any) -> Org:
+    return org_build()
 
 
 def login(client: Client, staff: Staff) -> Client:

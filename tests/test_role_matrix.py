@@ -25,16 +25,14 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from conftest import ADMIN_PASSPHRASE, Org, Staff, login
-from corridor.accounts.actions import organisation_init
+from conftest import Org, Staff, login, org_build
 from corridor.accounts.models import Invitation, StaffSession, User
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditCheckpoint
 from corridor.cases.actions import case_create
 from corridor.cases.models import Case
 from corridor.vault import actions as vault_actions
-from corridor.vault.actions import user_keys_unlock
-from corridor.vault.keyring import Keyring, keyring_activated
+from corridor.vault.keyring import keyring_activated
 from corridor.vault.models import Compartment, Membership
 
 ROLES = tuple(str(role) for role in Role)
@@ -308,21 +306,8 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
 
 
 def _world_build() -> World:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    admin, shares = organisation_init(
-        name="Matrix network",
-        admin_username="founder",
-        admin_passphrase=ADMIN_PASSPHRASE,
-        threshold=2,
-        shares=3,
-    )
-    keyring = Keyring(
-        user_id=admin.pk,
-        private_key=user_keys_unlock(user_id=admin.pk, passphrase=ADMIN_PASSPHRASE),
-    )
-    device = TOTPDevice.objects.create(user=admin, name="authenticator", confirmed=True)
-    org = Org(Staff(admin, ADMIN_PASSPHRASE, keyring, device), shares, 2)
+    org = org_build(name="Matrix network", admin_username="founder")
     staff: dict[tuple[str, bool], Staff] = {}
     for role in ROLES:
         staff[(role, True)] = org.staff(f"{role}-in", role, ("North",))

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from corridor.accounts.models import Invitation, LoginThrottle, StaffSession, User
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
-from corridor.vault.actions import user_keys_create
+from corridor.vault.actions import user_keys_create, user_keys_rewrap
 from corridor.vault.keyring import Keyring
 from corridor.vault.session import vault_session_close, vault_session_open
 
@@ -49,6 +49,15 @@ def staff_create(
             actor_id=actor_id, action="user.create", object_type="user", object_id=str(user.pk)
         )
     return user, private_key
+
+
+def staff_passphrase_set(*, user: User, private_key: bytes, passphrase: str, action: str) -> None:
+    """New passphrase: the login hash and the wrap of the same private key change together."""
+    with transaction.atomic():
+        user_keys_rewrap(user_id=user.pk, private_key=private_key, passphrase=passphrase)
+        user.set_password(passphrase)
+        user.save(update_fields=["password"])
+        audit_record(actor_id=user.pk, action=action, object_type="user", object_id=str(user.pk))
 
 
 def _token_hash(token: str) -> bytes:

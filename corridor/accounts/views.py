@@ -43,13 +43,11 @@ from corridor.accounts.forms import (
     TokenForm,
 )
 from corridor.accounts.models import User
-from corridor.audit.log import audit_record
 from corridor.vault.actions import (
     WrongPassphrase,
     compartment_create,
     membership_grant,
     membership_revoke,
-    user_keys_rewrap,
     user_keys_unlock,
     user_keys_unlock_with_recovery_code,
     user_recovery_kit_issue,
@@ -281,18 +279,12 @@ def recover(request: HttpRequest) -> HttpResponse:
                 actions.throttle_fail(bucket)
                 form.add_error(None, _("These details do not match."))
             else:
-                with transaction.atomic():
-                    user_keys_rewrap(
-                        user_id=user.pk, private_key=private_key, passphrase=data["passphrase"]
-                    )
-                    user.set_password(data["passphrase"])
-                    user.save(update_fields=["password"])
-                    audit_record(
-                        actor_id=user.pk,
-                        action="user.recover",
-                        object_type="user",
-                        object_id=str(user.pk),
-                    )
+                actions.staff_passphrase_set(
+                    user=user,
+                    private_key=private_key,
+                    passphrase=data["passphrase"],
+                    action="user.recover",
+                )
                 actions.sessions_end_all(user=user)
                 actions.throttle_clear(bucket)
                 messages.success(request, _("Your passphrase was changed. Log in with it now."))
@@ -351,21 +343,13 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
     form = NewPassphraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = staff_user(request)
-        with transaction.atomic():
-            user_keys_rewrap(
-                user_id=user.pk,
-                private_key=_keyring(request).private_key,
-                passphrase=form.cleaned_data["passphrase"],
-            )
-            user.set_password(form.cleaned_data["passphrase"])  # type: ignore[union-attr]
-            user.save(update_fields=["password"])  # type: ignore[union-attr]
-            audit_record(
-                actor_id=user.pk,
-                action="user.passphrase",
-                object_type="user",
-                object_id=str(user.pk),
-            )
-        auth.update_session_auth_hash(request, user)  # type: ignore[arg-type]
+        actions.staff_passphrase_set(
+            user=user,
+            private_key=_keyring(request).private_key,
+            passphrase=form.cleaned_data["passphrase"],
+            action="user.passphrase",
+        )
+        auth.update_session_auth_hash(request, user)
         messages.success(request, _("Your passphrase was changed."))
         return redirect("accounts:security")
     return _form_page(request, form, title=_("Change passphrase"), submit=_("Change passphrase"))
