@@ -27,7 +27,7 @@ demo: venv messages
 	$(BIN)/python manage.py demo_setup
 
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv
 	$(BIN)/ruff check .

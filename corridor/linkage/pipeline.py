@@ -24,9 +24,9 @@ from corridor.linkage.model import (
     Explanation,
     LinkageModel,
     m_estimate_session,
-    prior_from_share,
-    share_estimate,
+    prior_from_evidence,
     u_estimate,
+    value_share,
 )
 
 Progress = Callable[[str], None]
@@ -64,7 +64,10 @@ class LinkResult:
 
     def explain(self, left: int, right: int) -> Explanation:
         """Why records `left` and `right` (indices) were or were not linked."""
-        return self.model.explain(self._linker.pattern(left, right))
+        linker = self._linker
+        return self.model.explain(
+            linker.pattern(left, right), linker.name_share[left], linker.patronymic_share[left]
+        )
 
 
 class BatchLinker:
@@ -75,6 +78,11 @@ class BatchLinker:
         counts = Counter(f.name.key for f in features if f.name)
         total = max(len(features), 1)
         self._exact_level = [name_exact_level(counts[f.name.key] / total) for f in features]
+        patronymics = Counter(f.name.patronymic for f in features if f.name.patronymic)
+        self.name_share = [value_share(counts[f.name.key], total) for f in features]
+        self.patronymic_share = [
+            value_share(patronymics[f.name.patronymic], total) for f in features
+        ]
 
     def pattern(self, left: int, right: int) -> Pattern:
         a, b = self.features[left], self.features[right]
@@ -137,9 +145,9 @@ def link(requests: Sequence[Request], progress: Progress = _silent) -> LinkResul
     pairs = linker.candidate_pairs(progress)
     progress(f"comparing {len(pairs)} candidate pairs")
     patterns = _pair_patterns(linker, pairs)
-    model = fit_model(linker, Counter(patterns), len(pairs))
+    model, evidence = fit_model(linker, pairs, patterns)
     progress("clustering")
-    edges = _edges(model, pairs, patterns)
+    edges = _edges(model, linker, pairs, patterns, evidence)
     clusters = cluster_edges(
         len(features), edges, lambda a, b: _compatible(model, linker.pattern(a, b))
     )
@@ -152,18 +160,24 @@ def link(requests: Sequence[Request], progress: Progress = _silent) -> LinkResul
 
 
 def fit_model(
-    linker: BatchLinker, patterns: Counter[Pattern], candidate_pairs: int
-) -> LinkageModel:
-    """Estimate u from random pairs, then m by EM over the candidate pairs."""
+    linker: BatchLinker, pairs: list[int], patterns: list[Pattern]
+) -> tuple[LinkageModel, array[float]]:
+    """Estimate u from random pairs, m by EM over the candidate pairs, then the prior.
+
+    Returns the model and every candidate pair's evidence (log2 likelihood ratio, frequency
+    adjusted, prior excluded), in the order of `pairs`.
+    """
     size = len(linker.features)
     sample_size = min(U_SAMPLE_PAIRS, size * (size - 1) // 2)
     u = u_estimate(linker.random_patterns(sample_size)) if size > 1 else u_estimate([])
     m = [list(levels) for levels in DEFAULT_M]
+    counted = Counter(patterns)
     for field, level in TRAINING_SESSIONS:
-        selected = Counter({p: count for p, count in patterns.items() if p[field] == level})
+        selected = Counter({p: count for p, count in counted.items() if p[field] == level})
         m = m_estimate_session(selected, u, m, conditioned=field)
-    share = share_estimate(patterns, m, u)
-    return LinkageModel(m=m, u=u, prior=prior_from_share(share, candidate_pairs, size))
+    provisional = LinkageModel(m=m, u=u, prior=0.5)
+    evidence = _evidence(provisional, linker, pairs, patterns)
+    return LinkageModel(m=m, u=u, prior=prior_from_evidence(evidence, size)), evidence
 
 
 def _pair_patterns(linker: BatchLinker, pairs: list[int]) -> list[Pattern]:
@@ -175,19 +189,39 @@ def _compatible(model: LinkageModel, pattern: Pattern) -> bool:
     return not model.contradicts(pattern) and not 0 <= pattern[0] < NAME_COMPATIBLE
 
 
+def _evidence(
+    model: LinkageModel, linker: BatchLinker, pairs: list[int], patterns: list[Pattern]
+) -> array[float]:
+    """Log2 likelihood ratio of every candidate pair, frequency-adjusted, prior excluded."""
+    mask = (1 << _INDEX_BITS) - 1
+    name_share, patronymic_share = linker.name_share, linker.patronymic_share
+    prior_bits = model.prior_bits
+    return array(
+        "d",
+        (
+            model.pair_bits(
+                pattern, name_share[pair >> _INDEX_BITS], patronymic_share[pair >> _INDEX_BITS]
+            )
+            - prior_bits
+            for pair, pattern in zip(pairs, patterns, strict=True)
+        ),
+    )
+
+
 def _edges(
-    model: LinkageModel, pairs: list[int], patterns: list[Pattern]
+    model: LinkageModel,
+    linker: BatchLinker,
+    pairs: list[int],
+    patterns: list[Pattern],
+    evidence: array[float],
 ) -> list[tuple[float, int, int]]:
     mask = (1 << _INDEX_BITS) - 1
-    linkable = {
-        pattern: model.bits(pattern)
-        for pattern in set(patterns)
-        if model.bits(pattern) >= LINK_BITS and _compatible(model, pattern)
-    }
+    compatible = {pattern for pattern in set(patterns) if _compatible(model, pattern)}
+    threshold = LINK_BITS - model.prior_bits
     return [
-        (linkable[pattern], pair >> _INDEX_BITS, pair & mask)
-        for pair, pattern in zip(pairs, patterns, strict=True)
-        if pattern in linkable
+        (bits + model.prior_bits, pair >> _INDEX_BITS, pair & mask)
+        for pair, pattern, bits in zip(pairs, patterns, evidence, strict=True)
+        if bits >= threshold and pattern in compatible
     ]
 
 
