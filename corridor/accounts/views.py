@@ -227,8 +227,10 @@ def enrol_totp(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not isinstance(user, User):
         return redirect("accounts:login")
-    if actions.totp_device_for(user) is not None and not user_verified(user):
-        return redirect("accounts:login_otp")
+    if actions.totp_device_for(user) is not None:
+        # Enrolment is for a first device only: swapping the second factor of an account
+        # from a live session would let a hijacked session lock its owner out.
+        return redirect("core:home" if user_verified(user) else "accounts:login_otp")
     device = actions.totp_device_pending(user) if request.method == "POST" else None
     form = TokenForm(request.POST or None)
     if device is not None and form.is_valid():

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import Org, Staff, login
 from corridor.accounts.actions import THROTTLE_FREE_FAILURES
@@ -132,3 +133,11 @@ def test_it_asks_again_before_a_sensitive_action(org: Org) -> None:
     )
     assert good.status_code == 302 and good["Location"] == "/accounts/staff/invite/"
     assert client.get("/accounts/staff/invite/").status_code == 200
+
+
+def test_it_does_not_let_a_logged_in_session_swap_the_second_factor(org: Org) -> None:
+    worker = org.staff("worker", Role.CASEWORKER)
+    client = login(Client(), worker)
+    response = client.get("/accounts/enrol/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert TOTPDevice.objects.filter(user=worker.user).count() == 1
