@@ -2,9 +2,11 @@
 
 Comparing every pair is quadratic; comparing only pairs that share a key keeps the work near
 linear. A pair is compared if it shares a phone, or its name with the birth year, or its name
-with the day and month (a year typo), or one name word with the whole date (a typo in another
-word), or a name that is rare enough on its own. Keys are plain strings so that the app can
-store them only as keyed hashes (see `corridor.linkage.online`).
+with the day and month (a year typo), or one name word with the whole date or the year (a
+typo in another word), or its name with the patronymic, or its name with the phone but for
+the last digits (a typo in the number), or a name that is rare enough on its own. Keys are
+plain strings so that the app can store them only as keyed hashes (see
+`corridor.linkage.online`).
 """
 
 from __future__ import annotations
@@ -13,14 +15,24 @@ from corridor.linkage.features import Features
 
 #: Largest block whose pairs are compared. A key shared by more records than this (a common
 #: name alone, a name with a popular year) carries too little evidence to be worth the pairs;
-#: such records are still compared through their other keys.
+#: such records are still compared through their other keys. At a million records, name-year
+#: 30, name-day 40 and word-date 60 (from 60, 100 and 100), with the phone-head key narrowed
+#: to the name, took the key-sharing pairs from 15.5 to 10.0 million (before removing
+#: duplicates) for 0.001 of F1 at 100,000: a common name with a year alone cannot reach the
+#: link threshold at that scale anyway.
 BLOCK_LIMITS = {
     "phone": 100,
-    "name-year": 400,
-    "name-day": 400,
-    "word-date": 200,
+    "name-year": 30,
+    "name-day": 40,
+    "word-date": 60,
     "name": 40,
+    "name-patronymic": 40,
+    "word-year": 30,
+    "phone-head": 20,
 }
+
+#: Digits dropped from the end of a phone for the key that meets a typo in one of them.
+PHONE_TAIL = 4
 
 
 def key_rule(key: str) -> str:
@@ -38,8 +50,13 @@ def blocking_keys(features: Features) -> list[str]:
     if not name:
         return keys
     keys.append(f"name:{name}")
+    if features.phone:
+        keys.append(f"phone-head:{features.phone[:-PHONE_TAIL]}|{name}")
+    if features.name.patronymic:
+        keys.append(f"name-patronymic:{name}|{features.name.patronymic}")
     if birth.year:
         keys.append(f"name-year:{name}|{birth.year}")
+        keys.extend(f"word-year:{word}|{birth.year}" for word in set(features.name.tokens))
     if birth.is_full:
         low, high = sorted((birth.month, birth.day))
         keys.append(f"name-day:{name}|{low}-{high}")

@@ -5,18 +5,18 @@ Magomadov born 1991 shares a phone with an undated request, which shares a name 
 Magomadov born 1985. Here edges are taken strongest first, and two clusters are merged only if
 no pair across them contradicts (a birth date, patronymic or name that speaks clearly against
 one person). This is complete-linkage on contradictions and single-linkage on support: one
-strong link is enough to join, and a third of the cross pairs contradicting is enough to
-refuse (a single pair always counts in full, so two records that contradict are never joined).
+strong link is enough to join, and one contradicting cross pair is enough to refuse.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-#: Share of contradicting cross pairs above which a merge is refused. One record with a typo
-#: in its birth date must not keep a person apart from his other requests, but a merge that
-#: half the pairs speak against is the chaining this module exists to prevent.
-CONTRADICTION_SHARE = 1 / 3
+#: Share of contradicting cross pairs above which a merge is refused. Zero: tolerating a share
+#: (a third, then 0.15 were measured) let a mistyped date keep a few more requests together
+#: at 10,000 and 100,000 records but chained more namesakes at a million, where it mattered.
+#: Date typos are mostly absorbed by the "close" and "year mistyped" levels instead.
+CONTRADICTION_SHARE = 0.0
 
 #: Clusters whose cross product is larger than this are not merged: the check would be slow
 #: and a cluster that large is itself a sign of a problem for a person to look at.

@@ -33,6 +33,7 @@ DATE_LEVELS = (
     "close",
     "day and month swapped",
     "exact",
+    "day and month agree, year mistyped",
 )
 PHONE_LEVELS = ("disagree", "one digit apart", "exact")
 
@@ -51,6 +52,9 @@ RARE_NAME_SHARE = 1 / 50_000
 _SIMILAR_WORD = 0.75
 _SIMILAR_MEAN = 0.85
 _ONE_WORD = 0.9
+
+#: Appended after "exact" so that the older levels keep their numbers.
+DATE_YEAR_MISTYPED = 5
 
 Pattern = tuple[int, int, int, int]
 
@@ -86,9 +90,34 @@ def _best_alignment(short: tuple[str, ...], long: tuple[str, ...]) -> list[float
     return best
 
 
+def _joined_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The word sets with two words written as one (Turpal Ali -> turpalali), either order."""
+    variants = []
+    for i, first in enumerate(words):
+        for j, second in enumerate(words):
+            if i != j:
+                rest = [word for k, word in enumerate(words) if k not in (i, j)]
+                variants.append(tuple(sorted([*rest, first + second])))
+    return variants
+
+
 @lru_cache(maxsize=1_000_000)
 def name_similarity_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
-    """Level of two differing word sets (the exact case is handled by the caller)."""
+    """Level of two differing word sets (the exact case is handled by the caller).
+
+    A compound name written apart on one side and as one word on the other (Турпал-Али,
+    Turpal Ali, ТурпалАли) is at best "similar": joining is tried only when the plain
+    comparison finds less.
+    """
+    level = _word_set_level(left, right)
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    if level >= NAME_SIMILAR or len(long) < 2 or len(long) == len(short) or len(long) > 4:
+        return level
+    joined = max(_word_set_level(short, variant) for variant in _joined_variants(long))
+    return max(level, min(joined, NAME_SIMILAR))
+
+
+def _word_set_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
     short, long = (left, right) if len(left) <= len(right) else (right, left)
     if set(short) <= set(long):
         return NAME_SUBSET
@@ -131,7 +160,7 @@ def date_level(left: BirthDate, right: BirthDate) -> int:
         if not years_apart:
             return 4
         close_year = years_apart == 1 or _one_digit_apart(str(left.year), str(right.year))
-        return 2 if close_year else 0
+        return DATE_YEAR_MISTYPED if close_year else 0
     if not years_apart and (left.month, left.day) == (right.day, right.month):
         return 3
     if not years_apart and set(left.readings()) & set(right.readings()):

@@ -3,8 +3,10 @@
 Each field's agreement level has a probability m among pairs that are the same person and u
 among pairs that are not. u is estimated from pairs drawn at random (almost all non-matches),
 m by expectation-maximisation over the blocked candidate pairs with u held fixed, as Splink
-does; the evidence of a pair is then the sum of log2(m/u) over its fields, and its match
-probability follows from the prior that two random records match. See
+does; the evidence of a pair is then the sum of log2(m/u) over its fields, exact agreement on
+a name, patronymic or phone weighted by how common the value is (term frequency, as Splink),
+and its match probability follows from the prior that two random records match, which is
+estimated as a fixed point over the candidate pairs and so falls with the batch size. See
 docs/decisions/0101-linkage-model.md for why this model and its limits.
 """
 
@@ -27,20 +29,22 @@ EM_TOLERANCE = 1e-6
 DEFAULT_M = (
     (0.03, 0.04, 0.15, 0.08, 0.35, 0.30, 0.05),
     (0.05, 0.10, 0.85),
-    (0.05, 0.15, 0.10, 0.05, 0.65),
+    (0.05, 0.15, 0.10, 0.05, 0.65, 0.02),
     (0.15, 0.05, 0.80),
 )
 DEFAULT_U = (
     (0.97, 0.025, 0.003, 0.001, 0.0008, 0.0001, 0.000005),
     (0.90, 0.05, 0.05),
-    (0.97, 0.01, 0.015, 0.00005, 0.00006),
+    (0.97, 0.01, 0.015, 0.00005, 0.00006, 0.0003),
     (0.99999, 0.000005, 0.000005),
 )
 M_PSEUDO_PAIRS = 50.0
 U_PSEUDO_PAIRS = 1_000.0
 
 #: Levels of exact agreement whose weight depends on how common the agreed value is.
-TF_LEVELS: dict[int, tuple[int, ...]] = {0: (4, 5, 6), 1: (2,)}
+TF_LEVELS: dict[int, tuple[int, ...]] = {0: (4, 5, 6), 1: (2,), 3: (2,)}
+#: Name levels "similar" and "words missing", whose weight falls for common names.
+FUZZY_NAME_LEVELS = (2, 3)
 #: A frequency estimate from a small batch is noise: the share of a value is smoothed
 #: towards one in a thousand as if this many records had been seen before.
 TF_PSEUDO_RECORDS = 1_000.0
@@ -102,16 +106,20 @@ def u_estimate(sample: Iterable[Pattern]) -> list[list[float]]:
     ]
 
 
-def _pattern_likelihood(pattern: Pattern, table: list[list[float]], skip: int) -> float:
+def _pattern_likelihood(pattern: Pattern, table: list[list[float]], skip: tuple[int, ...]) -> float:
     likelihood = 1.0
     for index, level in enumerate(pattern):
-        if level != MISSING and index != skip:
+        if level != MISSING and index not in skip:
             likelihood *= table[index][level]
     return likelihood
 
 
 def _posterior(
-    pattern: Pattern, m: list[list[float]], u: list[list[float]], share: float, skip: int
+    pattern: Pattern,
+    m: list[list[float]],
+    u: list[list[float]],
+    share: float,
+    skip: tuple[int, ...],
 ) -> float:
     match = share * _pattern_likelihood(pattern, m, skip)
     non_match = (1.0 - share) * _pattern_likelihood(pattern, u, skip)
@@ -119,9 +127,12 @@ def _posterior(
 
 
 def m_estimate_session(
-    patterns: Counter[Pattern], u: list[list[float]], m: list[list[float]], conditioned: int
+    patterns: Counter[Pattern],
+    u: list[list[float]],
+    m: list[list[float]],
+    conditioned: int | tuple[int, ...],
 ) -> list[list[float]]:
-    """One EM training session over pairs that all agree on field `conditioned`.
+    """One EM training session over pairs that all agree on the `conditioned` field(s).
 
     As in Splink, m of the conditioned field cannot be learnt from pairs selected by it, so
     it is left as it is and every other field is re-estimated. Selecting pairs that agree on
@@ -129,6 +140,8 @@ def m_estimate_session(
     name" for "same person".
     """
     m = [list(levels) for levels in m]
+    if isinstance(conditioned, int):
+        conditioned = (conditioned,)
     share = 0.5
     total = sum(patterns.values())
     if not total:
@@ -146,7 +159,7 @@ def m_estimate_session(
                     )
         new_m = [
             m[index]
-            if index == conditioned
+            if index in conditioned
             else _smoothed(level_weights[index], DEFAULT_M[index], M_PSEUDO_PAIRS)
             for index in range(len(FIELDS))
         ]
@@ -162,17 +175,9 @@ def m_estimate_session(
     return m
 
 
-def share_estimate(patterns: Counter[Pattern], m: list[list[float]], u: list[list[float]]) -> float:
-    """EM for the share of matches among candidate pairs, with m and u fixed."""
-    share = 0.3
-    total = sum(patterns.values())
-    for _ in range(EM_ITERATIONS):
-        expected = sum(_posterior(p, m, u, share, -1) * count for p, count in patterns.items())
-        new_share = min(max(expected / max(total, 1), PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
-        if abs(new_share - share) < EM_TOLERANCE:
-            return new_share
-        share = new_share
-    return share
+#: Upper bound on the prior: a small batch is drawn from a large population, in which a
+#: shared common name is a coincidence as often as it is in ten thousand records.
+PRIOR_CAP = 1e-4
 
 
 def prior_from_evidence(evidence: Iterable[float], records: int) -> float:
@@ -207,6 +212,9 @@ class LinkageModel:
     m: list[list[float]]
     u: list[list[float]]
     prior: float
+    #: Share of records carrying the name of a record drawn at random (sum of squared name
+    #: shares); 0 when unknown, which turns the fuzzy-level adjustment off.
+    name_mean_share: float = 0.0
     _bits: list[list[float]] = field(init=False, repr=False)
     _pattern_cache: dict[Pattern, float] = field(init=False, repr=False, default_factory=dict)
 
@@ -239,25 +247,40 @@ class LinkageModel:
     def exact_bits(self, field_index: int, frequency: float) -> float:
         """Weight of exact agreement on a value carried by this share of records (Splink's
         term-frequency adjustment): agreeing on "Magomed Magomadov", which one request in
-        forty carries, says far less than agreeing on a name carried by one in fifty thousand.
+        thirty carries, says far less than agreeing on a name carried by one in fifty thousand.
         """
         levels = TF_LEVELS[field_index]
         m_exact = sum(self.m[field_index][level] for level in levels)
         return math.log2(m_exact / max(frequency, PROBABILITY_FLOOR))
 
+    def fuzzy_name_penalty(self, share: float) -> float:
+        """Bits taken from a similar (not equal) name when the commoner of the two names is
+        commoner than average: Magomed Magomadov is one letter from Magomed Magomedov, and
+        both are everywhere, so "similar" says less for them than for a rare name. Never a
+        bonus: a misspelt rare name is itself rare, which says nothing about its twin.
+        """
+        if not share or not self.name_mean_share:
+            return 0.0
+        return min(0.0, math.log2(self.name_mean_share / share))
+
     def field_bits(self, field_index: int, level: int, frequency: float = 0.0) -> float:
         """A field's weight, frequency-adjusted when it agrees exactly and a share is known."""
         if frequency and level in TF_LEVELS.get(field_index, ()):
             return self.exact_bits(field_index, frequency)
+        if field_index == 0 and level in FUZZY_NAME_LEVELS:
+            return self.level_bits(0, level) + self.fuzzy_name_penalty(frequency)
         return self.level_bits(field_index, level)
 
-    def pair_bits(self, pattern: Pattern, name_share: float, patronymic_share: float) -> float:
-        """Total evidence of one pair with the frequencies of its name and patronymic."""
+    def pair_bits(self, pattern: Pattern, shares: tuple[float, ...]) -> float:
+        """Total evidence of one pair, given the shares of records carrying its name,
+        patronymic, birth date and phone (0 where unknown)."""
         total = self.bits(pattern)
-        if name_share and pattern[0] in TF_LEVELS[0]:
-            total += self.exact_bits(0, name_share) - self.level_bits(0, pattern[0])
-        if patronymic_share and pattern[1] in TF_LEVELS[1]:
-            total += self.exact_bits(1, patronymic_share) - self.level_bits(1, pattern[1])
+        for field_index, share in enumerate(shares):
+            if share and pattern[field_index] in TF_LEVELS.get(field_index, ()):
+                total += self.exact_bits(field_index, share)
+                total -= self.level_bits(field_index, pattern[field_index])
+        if shares and pattern[0] in FUZZY_NAME_LEVELS:
+            total += self.fuzzy_name_penalty(shares[0])
         return total
 
     def contradicts(self, pattern: Pattern) -> bool:
@@ -266,10 +289,8 @@ class LinkageModel:
             self.level_bits(i, level) <= CONTRADICTION_BITS for i, level in enumerate(pattern)
         )
 
-    def explain(
-        self, pattern: Pattern, name_share: float = 0.0, patronymic_share: float = 0.0
-    ) -> Explanation:
-        shares = (name_share, patronymic_share, 0.0, 0.0)
+    def explain(self, pattern: Pattern, shares: tuple[float, ...] = ()) -> Explanation:
+        shares = (*shares, 0.0, 0.0, 0.0, 0.0)
         evidence = tuple(
             FieldEvidence(
                 FIELDS[i],
@@ -287,15 +308,3 @@ def probability_of_bits(bits: float) -> float:
     if bits > 60:
         return 1.0
     return 1.0 / (1.0 + 2.0 ** (-bits))
-
-
-#: Upper bound on the prior: a small batch is drawn from a large population, in which a
-#: shared common name is a coincidence as often as it is in ten thousand records.
-PRIOR_CAP = 1e-4
-
-
-def prior_from_share(share: float, candidate_pairs: int, records: int) -> float:
-    """Probability that two random records match, assuming blocking kept (nearly) all matches."""
-    all_pairs = max(records * (records - 1) / 2, 1.0)
-    expected_matches = max(share * candidate_pairs, 1.0)
-    return min(expected_matches / all_pairs, PRIOR_CAP)

@@ -13,6 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from corridor.linkage.script import keyboard_layout_repair, mixed_script_repair
 from corridor.linkage.translit import latin_key
 
@@ -20,7 +23,7 @@ from corridor.linkage.translit import latin_key
 # names the group. Spellings are folded by `latin_key`, so only forms that the folding does
 # not already join need to be listed.
 _NAME_GROUPS = """
-Muhammad Магомед Магомет Мухаммад Мухаммед Мухамед Мохаммед Mahomed Mohammed Mohamed Mohammad Muhammed Mehmet Mehmed Magamed Mahammad Mamed Мамед Magomet
+Muhammad Магомед Магомет Мохмад Mohmad Мухаммад Мухаммед Мухамед Мохаммед Mahomed Mohammed Mohamed Mohammad Muhammed Mehmet Mehmed Magamed Mahammad Mamed Мамед Magomet
 Husein Хусейн Хусайн Гусейн Husain Hussain Husayn Huseyin Gusein Gusejn
 Hasan Хасан Гасан Hassan Gasan Hasán
 Hasbulat Хасбулат Хасбулад Gasbulat
@@ -84,6 +87,10 @@ def _group_table() -> dict[str, str]:
 
 
 NAME_GROUP_OF_KEY: dict[str, str] = _group_table()
+#: Shortest word whose single typo may be repaired into a name group: shorter words (Isa,
+#: Musa, Said) are one edit away from too many other names.
+_TYPO_GROUP_MIN_LENGTH = 5
+_GROUP_SPELLINGS = [key for key in NAME_GROUP_OF_KEY if len(key) >= _TYPO_GROUP_MIN_LENGTH - 1]
 _COMPOUND_PREFIX_KEYS = tuple(
     sorted({latin_key(p) for p in _COMPOUND_PREFIXES}, key=len, reverse=True)
 )
@@ -133,7 +140,28 @@ def canonical_token(raw: str) -> str:
 def _grouped(key: str) -> str:
     if key in NAME_GROUP_OF_KEY:
         return NAME_GROUP_OF_KEY[key]
-    return _stemmed_group(_stemmed_group(key, _PATRONYMIC_SUFFIXES), _SURNAME_SUFFIXES)
+    stemmed = _stemmed_group(_stemmed_group(key, _PATRONYMIC_SUFFIXES), _SURNAME_SUFFIXES)
+    return stemmed if stemmed != key else _typo_group(key)
+
+
+def _typo_group(key: str) -> str:
+    """The group of a word one typo away from exactly one group's spellings (Gfusein,
+    Mahomde), so that a typo does not undo the grouping of Магомед and Muhammad."""
+    if len(key) < _TYPO_GROUP_MIN_LENGTH or key in _COMPOUND_PREFIX_KEYS:
+        return key
+    found = {
+        NAME_GROUP_OF_KEY[spelling]
+        for spelling, _, _ in process.extract(
+            key, _GROUP_SPELLINGS, scorer=OSA.distance, score_cutoff=1, limit=None
+        )
+    }
+    return found.pop() if len(found) == 1 else key
+
+
+def _looks_like_family_word(key: str) -> bool:
+    """A surname or patronymic (Dadaev, Ahmedovich), which a compound prefix never joins."""
+    suffixes = _SURNAME_SUFFIXES + _PATRONYMIC_SUFFIXES + _WEAK_PATRONYMIC_SUFFIXES
+    return key.endswith(suffixes) and len(key) > 5
 
 
 def _join_compounds(keys: list[str]) -> list[str]:
@@ -144,6 +172,9 @@ def _join_compounds(keys: list[str]) -> list[str]:
         if key in _COMPOUND_PREFIX_KEYS and not pending:
             pending = key
             continue
+        if pending and _looks_like_family_word(key):
+            joined.append(pending)  # Said Dadaev: a name of its own before a surname
+            pending = ""
         joined.append(pending + key)
         pending = ""
     if pending:

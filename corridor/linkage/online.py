@@ -18,7 +18,7 @@ from typing import Protocol
 from corridor.linkage.blocking import BLOCK_LIMITS, blocking_keys, key_rule
 from corridor.linkage.compare import NAME_COMPATIBLE, compare, name_exact_level
 from corridor.linkage.features import Features
-from corridor.linkage.model import DEFAULT_M, DEFAULT_U, Explanation, LinkageModel
+from corridor.linkage.model import DEFAULT_M, DEFAULT_U, Explanation, LinkageModel, value_share
 
 KeyedHash = Callable[[str], bytes]
 FeatureFetch = Callable[[Sequence[str]], Mapping[str, Features]]
@@ -97,7 +97,7 @@ class OnlineMatcher:
         for rule, digest in self.hashed_keys(features):
             postings = self._index.postings(digest)
             if rule == "name":
-                name_share = (len(postings) + 1) / (size + 1)
+                name_share = value_share(len(postings), size)
             if len(postings) <= BLOCK_LIMITS[rule]:
                 found.update(dict.fromkeys(postings))
         return list(found), name_share
@@ -124,7 +124,7 @@ class OnlineMatcher:
             )
             if 0 <= pattern[0] < NAME_COMPATIBLE:
                 continue
-            explanation = self.model.explain(pattern)
+            explanation = self.model.explain(pattern, (name_share, 0.0, 0.0, 0.0))
             if explanation.probability >= minimum:
                 matches.append(OnlineMatch(record_id, explanation.probability, explanation))
         return sorted(matches, key=lambda match: match.probability, reverse=True)

@@ -14,19 +14,29 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from corridor.linkage.blocking import BLOCK_LIMITS, blocking_keys, key_rule
+from corridor.linkage.blocking import blocking_keys
 from corridor.linkage.cluster import ConstrainedClusters, cluster_edges
 from corridor.linkage.compare import NAME_COMPATIBLE, Pattern, compare, name_exact_level
 from corridor.linkage.features import Features, Request, features_extract
 from corridor.linkage.identifiers import IdentifierFlag, identifier_flags
 from corridor.linkage.model import (
     DEFAULT_M,
+    FUZZY_NAME_LEVELS,
+    TF_LEVELS,
     Explanation,
     LinkageModel,
     m_estimate_session,
     prior_from_evidence,
     u_estimate,
     value_share,
+)
+from corridor.linkage.pairs import (
+    INDEX_BITS,
+    INDEX_MASK,
+    Blocks,
+    blocks_build,
+    compare_blocks,
+    pattern_of_code,
 )
 
 Progress = Callable[[str], None]
@@ -35,12 +45,15 @@ Progress = Callable[[str], None]
 U_SAMPLE_PAIRS = 200_000
 #: Log2-odds above which a pair is an edge for clustering: a match probability of one half.
 LINK_BITS = 0.0
-_RULES = tuple(BLOCK_LIMITS)
-#: EM sessions as (field, level): pairs with the same phone train name, patronymic and date;
-#: pairs with the same full birth date then train the phone.
-TRAINING_SESSIONS = ((3, 2), (2, 4))
-_INDEX_BITS = 24
-_HASH_BITS = 36
+#: EM sessions, each over the pairs that agree on some fields at given levels, training the
+#: others: pairs with the same phone train name, patronymic and date; pairs with the same
+#: full birth date and the same name then train the phone. (The date alone is not enough in
+#: a large batch: most pairs of namesakes-by-similarity born the same day are different
+#: people, and EM then takes their different phones for normal.)
+TRAINING_SESSIONS: tuple[dict[int, tuple[int, ...]], ...] = (
+    {3: (2,)},
+    {2: (4,), 0: (4, 5, 6)},
+)
 
 
 def _silent(_: str) -> None:
@@ -64,9 +77,8 @@ class LinkResult:
 
     def explain(self, left: int, right: int) -> Explanation:
         """Why records `left` and `right` (indices) were or were not linked."""
-        linker = self._linker
         return self.model.explain(
-            linker.pattern(left, right), linker.name_share[left], linker.patronymic_share[left]
+            self._linker.pattern(left, right), self._linker.shares(left, right)
         )
 
 
@@ -75,53 +87,48 @@ class BatchLinker:
 
     def __init__(self, features: list[Features]) -> None:
         self.features = features
-        counts = Counter(f.name.key for f in features if f.name)
-        total = max(len(features), 1)
-        self._exact_level = [name_exact_level(counts[f.name.key] / total) for f in features]
+        names = Counter(f.name.key for f in features if f.name)
         patronymics = Counter(f.name.patronymic for f in features if f.name.patronymic)
-        self.name_share = [value_share(counts[f.name.key], total) for f in features]
+        phones = Counter(f.phone for f in features if f.phone)
+        total = max(len(features), 1)
+        self._exact_level = [name_exact_level(names[f.name.key] / total) for f in features]
+        # A value's share among the records that have the field: m and u are both taken
+        # given that both sides of a pair have it.
+        named, with_patronymic, with_phone = (
+            sum(counts.values()) for counts in (names, patronymics, phones)
+        )
+        self.name_share = [value_share(names[f.name.key], named) for f in features]
+        self.name_mean_share = sum(count * count for count in names.values()) / max(named, 1) ** 2
         self.patronymic_share = [
-            value_share(patronymics[f.name.patronymic], total) for f in features
+            value_share(patronymics[f.name.patronymic], with_patronymic) for f in features
         ]
+        self.phone_share = [value_share(phones[f.phone], with_phone) for f in features]
+
+    def shares(self, left: int, right: int) -> tuple[float, float, float, float]:
+        """How common the pair's name (the commoner), patronymic, (date) and phone are."""
+        return (
+            max(self.name_share[left], self.name_share[right]),
+            self.patronymic_share[left],
+            0.0,
+            self.phone_share[left],
+        )
 
     def pattern(self, left: int, right: int) -> Pattern:
         a, b = self.features[left], self.features[right]
         return compare(a.name, b.name, self._exact_level[left], a.birth, b.birth, a.phone, b.phone)
 
-    def candidate_pairs(self, progress: Progress) -> list[int]:
-        """Pairs sharing a blocking key, packed as left << 24 | right, deduplicated."""
-        packed = array("q")
-        hash_mask = (1 << _HASH_BITS) - 1
-        for index, features in enumerate(self.features):
-            for key in blocking_keys(features):
-                rule = _RULES.index(key_rule(key))
-                packed.append(
-                    ((rule << _HASH_BITS | (hash(key) & hash_mask)) << _INDEX_BITS) | index
-                )
-        progress(f"blocking: {len(packed)} keys")
-        ordered = sorted(packed)
-        del packed
-        pairs: set[int] = set()
-        index_mask = (1 << _INDEX_BITS) - 1
-        start = 0
-        for position in range(1, len(ordered) + 1):
-            if (
-                position < len(ordered)
-                and ordered[position] >> _INDEX_BITS == ordered[start] >> _INDEX_BITS
-            ):
-                continue
-            size = position - start
-            if 2 <= size <= BLOCK_LIMITS[_RULES[ordered[start] >> (_INDEX_BITS + _HASH_BITS)]]:
-                members = [value & index_mask for value in ordered[start:position]]
-                for i, left in enumerate(members):
-                    for right in members[i + 1 :]:
-                        pairs.add(
-                            left << _INDEX_BITS | right
-                            if left < right
-                            else right << _INDEX_BITS | left
-                        )
-            start = position
-        return sorted(pairs)
+    def blocks(self) -> Blocks:
+        return blocks_build((blocking_keys(f) for f in self.features), len(self.features))
+
+    def compared_pairs(self, progress: Progress = _silent) -> tuple[array[int], array[int]]:
+        """Every candidate pair once (left << 24 | right) and its pattern code."""
+        blocks = self.blocks()
+        progress(f"blocking: {len(blocks)} blocks, {len(blocks.members)} memberships")
+        return compare_blocks(blocks, self.pattern, len(self.features))
+
+    def candidate_pairs(self, progress: Progress = _silent) -> list[int]:
+        """Pairs sharing a blocking key, packed as left << 24 | right, ascending."""
+        return sorted(self.compared_pairs(progress)[0])
 
     def random_patterns(self, count: int, seed: int = 20170401) -> list[Pattern]:
         rng = random.Random(seed)  # noqa: S311 - sampling pairs for statistics, not secrets
@@ -142,12 +149,12 @@ def link(requests: Sequence[Request], progress: Progress = _silent) -> LinkResul
         if count % 100_000 == 0:
             progress(f"normalised {count} records")
     linker = BatchLinker(features)
-    pairs = linker.candidate_pairs(progress)
-    progress(f"comparing {len(pairs)} candidate pairs")
-    patterns = _pair_patterns(linker, pairs)
-    model, evidence = fit_model(linker, pairs, patterns)
+    pairs, codes = linker.compared_pairs(progress)
+    progress(f"compared {len(pairs)} candidate pairs")
+    model, evidence = fit_model(linker, pairs, codes)
     progress("clustering")
-    edges = _edges(model, linker, pairs, patterns, evidence)
+    edges = _edges(model, pairs, codes, evidence)
+    del evidence
     clusters = cluster_edges(
         len(features), edges, lambda a, b: _compatible(model, linker.pattern(a, b))
     )
@@ -160,7 +167,7 @@ def link(requests: Sequence[Request], progress: Progress = _silent) -> LinkResul
 
 
 def fit_model(
-    linker: BatchLinker, pairs: list[int], patterns: list[Pattern]
+    linker: BatchLinker, pairs: array[int], codes: array[int]
 ) -> tuple[LinkageModel, array[float]]:
     """Estimate u from random pairs, m by EM over the candidate pairs, then the prior.
 
@@ -171,18 +178,20 @@ def fit_model(
     sample_size = min(U_SAMPLE_PAIRS, size * (size - 1) // 2)
     u = u_estimate(linker.random_patterns(sample_size)) if size > 1 else u_estimate([])
     m = [list(levels) for levels in DEFAULT_M]
-    counted = Counter(patterns)
-    for field, level in TRAINING_SESSIONS:
-        selected = Counter({p: count for p, count in counted.items() if p[field] == level})
-        m = m_estimate_session(selected, u, m, conditioned=field)
-    provisional = LinkageModel(m=m, u=u, prior=0.5)
-    evidence = _evidence(provisional, linker, pairs, patterns)
-    return LinkageModel(m=m, u=u, prior=prior_from_evidence(evidence, size)), evidence
-
-
-def _pair_patterns(linker: BatchLinker, pairs: list[int]) -> list[Pattern]:
-    mask = (1 << _INDEX_BITS) - 1
-    return [linker.pattern(pair >> _INDEX_BITS, pair & mask) for pair in pairs]
+    counted = Counter({pattern_of_code(code): n for code, n in Counter(codes).items()})
+    for session in TRAINING_SESSIONS:
+        selected = Counter(
+            {
+                p: count
+                for p, count in counted.items()
+                if all(p[field] in levels for field, levels in session.items())
+            }
+        )
+        m = m_estimate_session(selected, u, m, conditioned=tuple(session))
+    provisional = LinkageModel(m=m, u=u, prior=0.5, name_mean_share=linker.name_mean_share)
+    evidence = _evidence(provisional, linker, pairs, codes)
+    prior = prior_from_evidence(evidence, size)
+    return LinkageModel(m=m, u=u, prior=prior, name_mean_share=linker.name_mean_share), evidence
 
 
 def _compatible(model: LinkageModel, pattern: Pattern) -> bool:
@@ -190,38 +199,63 @@ def _compatible(model: LinkageModel, pattern: Pattern) -> bool:
 
 
 def _evidence(
-    model: LinkageModel, linker: BatchLinker, pairs: list[int], patterns: list[Pattern]
+    model: LinkageModel, linker: BatchLinker, pairs: array[int], codes: array[int]
 ) -> array[float]:
-    """Log2 likelihood ratio of every candidate pair, frequency-adjusted, prior excluded."""
-    mask = (1 << _INDEX_BITS) - 1
-    name_share, patronymic_share = linker.name_share, linker.patronymic_share
-    prior_bits = model.prior_bits
-    return array(
-        "d",
-        (
-            model.pair_bits(
-                pattern, name_share[pair >> _INDEX_BITS], patronymic_share[pair >> _INDEX_BITS]
-            )
-            - prior_bits
-            for pair, pattern in zip(pairs, patterns, strict=True)
-        ),
-    )
+    """Log2 likelihood ratio of every candidate pair, frequency-adjusted, prior excluded.
+
+    Written as table look-ups per pattern code and per record, because it runs once for
+    each of millions of pairs.
+    """
+    tables = [
+        _exact_bits_table(model, field, shares)
+        for field, shares in (
+            (0, linker.name_share),
+            (1, linker.patronymic_share),
+            (3, linker.phone_share),
+        )
+    ]
+    by_code = {}
+    for code in set(codes):
+        pattern = pattern_of_code(code)
+        adjusted = tuple(pattern[field] in TF_LEVELS[field] for field in (0, 1, 3))
+        base = model.bits(pattern) - model.prior_bits
+        for field, flag in zip((0, 1, 3), adjusted, strict=True):
+            if flag:
+                base -= model.level_bits(field, pattern[field])
+        by_code[code] = (base, *adjusted, pattern[0] in FUZZY_NAME_LEVELS)
+    name_bits, patronymic_bits, phone_bits = tables
+    penalties = {share: model.fuzzy_name_penalty(share) for share in set(linker.name_share)}
+    fuzzy_penalty = [penalties[share] for share in linker.name_share]
+    evidence = array("d", bytes(8 * len(pairs)))
+    for position, (pair, code) in enumerate(zip(pairs, codes, strict=True)):
+        base, name, patronymic, phone, fuzzy = by_code[code]
+        left = pair >> INDEX_BITS
+        if name:
+            base += name_bits[left]
+        elif fuzzy:
+            base += min(fuzzy_penalty[left], fuzzy_penalty[pair & INDEX_MASK])
+        if patronymic:
+            base += patronymic_bits[left]
+        if phone:
+            base += phone_bits[left]
+        evidence[position] = base
+    return evidence
+
+
+def _exact_bits_table(model: LinkageModel, field: int, shares: list[float]) -> list[float]:
+    by_share = {share: model.exact_bits(field, share) for share in set(shares)}
+    return [by_share[share] for share in shares]
 
 
 def _edges(
-    model: LinkageModel,
-    linker: BatchLinker,
-    pairs: list[int],
-    patterns: list[Pattern],
-    evidence: array[float],
+    model: LinkageModel, pairs: array[int], codes: array[int], evidence: array[float]
 ) -> list[tuple[float, int, int]]:
-    mask = (1 << _INDEX_BITS) - 1
-    compatible = {pattern for pattern in set(patterns) if _compatible(model, pattern)}
+    linkable = {code for code in set(codes) if _compatible(model, pattern_of_code(code))}
     threshold = LINK_BITS - model.prior_bits
     return [
-        (bits + model.prior_bits, pair >> _INDEX_BITS, pair & mask)
-        for pair, pattern, bits in zip(pairs, patterns, evidence, strict=True)
-        if bits >= threshold and pattern in compatible
+        (bits + model.prior_bits, pair >> INDEX_BITS, pair & INDEX_MASK)
+        for pair, code, bits in zip(pairs, codes, evidence, strict=True)
+        if bits >= threshold and code in linkable
     ]
 
 

@@ -48,8 +48,11 @@ def letter_script(ch: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=200_000)
 def mixed_script_repair(token: str) -> str:
     """Move look-alike letters of a mixed Latin/Cyrillic token into its majority script."""
+    if token.isascii():
+        return token
     counts = Counter(letter_script(ch) for ch in token)
     if not counts["cyrillic"] or not counts["latin"]:
         return token
