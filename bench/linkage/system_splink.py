@@ -29,21 +29,21 @@ PREDICT_THRESHOLD = 0.2
 CLUSTER_THRESHOLD = 0.95
 
 
+FEATURE_COLUMNS = (
+    "name_key",
+    "first_word",
+    "last_word",
+    "patronymic",
+    "dob",
+    "birth_year",
+    "phone",
+)
+
+
 def prepared_csv(source: Path, target: Path) -> None:
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            (
-                "unique_id",
-                "name_key",
-                "first_word",
-                "last_word",
-                "patronymic",
-                "dob",
-                "birth_year",
-                "phone",
-            )
-        )
+        writer.writerow(("unique_id", *FEATURE_COLUMNS))
         for request in requests_read(source):
             features = features_extract(request)
             words = features.name.tokens
@@ -90,15 +90,7 @@ def run(source: Path, output: Path) -> None:
     connection.execute(
         f"CREATE TABLE requests AS SELECT * FROM read_csv('{prepared}', header=true, all_varchar=true)"  # noqa: S608
     )
-    for column in (
-        "name_key",
-        "first_word",
-        "last_word",
-        "patronymic",
-        "dob",
-        "birth_year",
-        "phone",
-    ):
+    for column in FEATURE_COLUMNS:
         connection.execute(f"UPDATE requests SET {column} = NULL WHERE {column} = ''")  # noqa: S608
     db_api = DuckDBAPI(connection=connection)
     table = db_api.register("requests")
