@@ -18,6 +18,9 @@ from corridor.accounts.actions import session_end
 from corridor.accounts.decorators import user_verified
 
 LAST_SEEN_KEY = "_last_seen"
+# Record activity at most this often: a session write on every request is wasted work,
+# and the idle timeout does not need to-the-second precision.
+LAST_SEEN_GRANULARITY = 30
 
 
 class StaffSessionMiddleware:
@@ -31,7 +34,7 @@ class StaffSessionMiddleware:
             if now - last > settings.CORRIDOR_IDLE_TIMEOUT:
                 session_end(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
-            else:
+            elif now - last >= LAST_SEEN_GRANULARITY or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

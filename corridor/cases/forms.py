@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from corridor.cases.models import RiskLevel
+from corridor.linkage.phones import phone_normalise
 from corridor.vault.models import Compartment
 
 
@@ -39,13 +39,10 @@ class CaseCreateForm(forms.Form):
         raw: str = self.cleaned_data["phone"].strip()
         if not raw:
             return ""
-        try:
-            number = phonenumbers.parse(raw, "RU")
-        except phonenumbers.NumberParseException as exc:
-            raise ValidationError(_("This does not look like a phone number.")) from exc
-        if not phonenumbers.is_possible_number(number):
+        number = phone_normalise(raw)
+        if not number:
             raise ValidationError(_("This does not look like a phone number."))
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return number
 
     def clean_aliases(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]

@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 from django.db import models
 
+from corridor.linkage.phones import phone_normalise
 from corridor.vault import crypto
 from corridor.vault.keyring import current_keyring, field_aad, record_data_key
 
@@ -25,23 +25,9 @@ def normalise_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
-def normalise_digits(value: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
-
-
-def normalise_phone(value: str) -> str:
-    """E.164 digits, reading national formats as Russian (+7 928..., 8 (928)... agree)."""
-    try:
-        number = phonenumbers.parse(value, "RU")
-    except phonenumbers.NumberParseException:
-        return normalise_digits(value)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
-
-
 NORMALISERS: dict[str, Callable[[str], str]] = {
     "text": normalise_text,
-    "digits": normalise_digits,
-    "phone": normalise_phone,
+    "phone": phone_normalise,  # the linkage engine's E.164 form, so both agree
 }
 
 
