@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "corridor.audit",
     "corridor.accounts",
     "corridor.cases",
+    "corridor.tasks",
+    "corridor.shelters",
+    "corridor.relocation",
+    "corridor.intake",
+    "corridor.triage",
 ]
 
 MIDDLEWARE = [

@@ -10,4 +10,10 @@ urlpatterns = [
     path("accounts/", include(("corridor.accounts.urls", "accounts"))),
     path("audit/", include(("corridor.audit.urls", "audit"))),
     path("cases/", include(("corridor.cases.urls", "cases"))),
+    path("tasks/", include(("corridor.tasks.urls", "tasks"))),
+    path("shelters/", include(("corridor.shelters.urls", "shelters"))),
+    path("relocation/", include(("corridor.relocation.urls", "relocation"))),
+    # The public request form and status page: no login, no JavaScript, no third party.
+    path("help/", include(("corridor.intake.urls", "intake"))),
+    path("triage/", include(("corridor.triage.urls", "triage"))),
 ]

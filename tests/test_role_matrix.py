@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,74 +23,16 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from conftest import Org, Staff, login, org_build
+from conftest import Staff, login, org_build
 from corridor.accounts.models import Invitation, StaffSession, User
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditCheckpoint
 from corridor.cases.actions import case_create
-from corridor.cases.models import Case
 from corridor.vault import actions as vault_actions
 from corridor.vault.keyring import keyring_activated
 from corridor.vault.models import Compartment, Membership
-
-ROLES = tuple(str(role) for role in Role)
-ALL = frozenset(ROLES)
-ADMIN = frozenset({"admin"})
-CASE_CREATORS = frozenset({"coordinator", "caseworker", "triage"})
-
-CASE_NAME = "Matrix Testperson Northward"
-NEW_COMPARTMENT = "Matrix new compartment"
-UUID_PATH = r"/cases/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/"
-
-
-@dataclass
-class World:
-    org: Org
-    staff: dict[tuple[str, bool], Staff]
-    cookies: dict[tuple[str, bool], SimpleCookie]
-    unverified: SimpleCookie
-    north: Compartment
-    south: Compartment
-    case: Case
-    spare_member: Staff
-    spare_outsider: Staff
-
-    def client(self, role: str, member: bool) -> Client:
-        client = Client()
-        client.cookies = copy.deepcopy(self.cookies[(role, member)])
-        return client
-
-
-Fn = Callable[[World], Any]
-
-
-def _none(world: World) -> dict[str, Any]:
-    return {}
-
-
-@dataclass(frozen=True)
-class Row:
-    """One view and method: the roles allowed, and what each kind of caller gets."""
-
-    name: str
-    method: str
-    roles: frozenset[str]
-    status: int = 200
-    # An allowed role that is not a member of the "North" compartment the request is about.
-    outsider_status: int | None = None  # None: same as a member
-    outsider_effect: bool = True
-    kwargs: Fn = _none
-    data: Fn = _none
-    location: Fn | None = None  # regex the redirect must match, for 302
-    effect: Callable[[World, Staff], bool] | None = None  # did the action happen?
-    shows: Fn | None = None  # text of the North case that members see and outsiders do not
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}-{self.method}"
-
-    def path(self, world: World) -> str:
-        return reverse(self.name, kwargs=self.kwargs(world))
+from matrix_rows import MODULES
+from matrix_support import ADMIN, ALL, CASE_NAME, NEW_COMPARTMENT, ROLES, PublicRow, Row, World
 
 
 def _north(world: World) -> dict[str, Any]:
@@ -101,10 +41,6 @@ def _north(world: World) -> dict[str, Any]:
 
 def _key_version(world: World) -> int:
     return Compartment.objects.get(pk=world.north.pk).key_version
-
-
-def _case_link(world: World) -> str:
-    return reverse("cases:detail", kwargs={"case_id": world.case.pk})
 
 
 def _spare(world: World) -> dict[str, Any]:
@@ -208,51 +144,9 @@ MATRIX: list[Row] = [
         effect=lambda w, s: AuditCheckpoint.objects.exists(),
     ),
     Row("audit:export", "GET", ADMIN),
-    # Cases: the role decides the action, the compartment decides the case
-    Row("cases:list", "GET", ALL, shows=_case_link),
-    # Search is a POST so that a name never lands in a URL or a log
-    Row("cases:list", "POST", ALL, data=lambda w: {"q": CASE_NAME}, shows=_case_link),
-    Row("cases:new", "GET", CASE_CREATORS),
-    Row(
-        "cases:new",
-        "POST",
-        CASE_CREATORS,
-        status=302,
-        outsider_status=200,  # "North" is not a choice for them: the form refuses it
-        outsider_effect=False,
-        data=lambda w: {
-            "compartment": w.north.pk,
-            "full_name": "Matrix New Person",
-            "risk_level": "medium",
-        },
-        location=lambda w: UUID_PATH,
-        effect=lambda w, s: Case.objects.filter(compartment=w.north).count() > 1,
-    ),
-    Row(
-        "cases:detail",
-        "GET",
-        ALL,
-        outsider_status=404,  # not 403: a case in another compartment is not confirmed
-        kwargs=lambda w: {"case_id": w.case.pk},
-        shows=lambda w: CASE_NAME,
-    ),
 ]
-
-
-@dataclass(frozen=True)
-class PublicRow:
-    """A view anyone may reach: the login steps, invitations, recovery, logout, language."""
-
-    name: str
-    method: str
-    status: int
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
-    location: str | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}-{self.method}"
+for _module in MODULES:
+    MATRIX += _module.ROWS
 
 
 PUBLIC: list[PublicRow] = [
@@ -272,6 +166,9 @@ PUBLIC: list[PublicRow] = [
         location="/accounts/login/",
     ),
 ]
+
+for _module in MODULES:
+    PUBLIC += getattr(_module, "PUBLIC_ROWS", [])
 
 
 def _named_views(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
@@ -323,7 +220,7 @@ def _world_build() -> World:
         "/accounts/login/", {"username": half.user.username, "passphrase": half.passphrase}
     )
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/code/")
-    return World(
+    world = World(
         org=org,
         staff=staff,
         cookies=cookies,
@@ -334,6 +231,10 @@ def _world_build() -> World:
         spare_member=org.staff("spare-in", Role.VIEWER, ("North",)),
         spare_outsider=org.staff("spare-out", Role.VIEWER),
     )
+    for module in MODULES:
+        if hasattr(module, "build"):
+            module.build(world)
+    return world
 
 
 @pytest.fixture(autouse=True)

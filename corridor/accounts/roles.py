@@ -35,6 +35,30 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.create": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.TRIAGE}),
     "case.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
     "case.assign": frozenset({Role.COORDINATOR}),
+    # Ordinary moves along the pipeline; accepting, declining and closing are the coordinator's
+    "case.move": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
+    "case.decide": frozenset({Role.COORDINATOR}),
+    "expense.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
+    # Tasks, safety check-ins and the alerts a missed check-in raises
+    "task.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
+    "checkin.record": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
+    "alert.resolve": frozenset({Role.COORDINATOR}),
+    # Shelters: the board (coordinators) decides on places
+    "shelter.view": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.VIEWER}),
+    "shelter.manage": frozenset({Role.COORDINATOR}),
+    "shelter.request": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
+    "shelter.decide": frozenset({Role.COORDINATOR}),
+    # Relocation: papers, destination countries, applications and travel
+    "document.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
+    "country.view": ALL,
+    "country.manage": frozenset({Role.COORDINATOR, Role.LAWYER}),
+    "application.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
+    "travel.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
+    # Intake and triage (further limited to members of the intake compartment)
+    "intake.record": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.TRIAGE}),
+    "intake.triage": frozenset({Role.COORDINATOR, Role.TRIAGE}),
+    "intake.approve": frozenset({Role.COORDINATOR, Role.TRIAGE}),
+    "watchlist.manage": frozenset({Role.COORDINATOR, Role.TRIAGE}),
 }
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RelocationConfig(AppConfig):
+    name = "corridor.relocation"
+    label = "relocation"

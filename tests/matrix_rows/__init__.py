@@ -1,0 +1,9 @@
+"""Each app's role-matrix rows (see tests/matrix_support.py)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from matrix_rows import cases, intake, relocation, shelters, tasks, triage
+
+MODULES: list[ModuleType] = [cases, tasks, shelters, relocation, intake, triage]
