@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-linkage lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-linkage bench-intake lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -57,6 +57,9 @@ $(BIN)/.synced-bench: requirements/bench.txt $(BIN)/.synced-dev
 
 bench-linkage: $(BIN)/.synced-bench
 	$(BIN)/python bench/linkage/run.py
+
+bench-intake: venv
+	$(BIN)/python bench/intake_load.py
 
 lock: | $(UV)
 	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt

@@ -152,6 +152,11 @@ CORRIDOR_AUDIT_SIGNING_KEY_PATH = Path(
     env("CORRIDOR_AUDIT_SIGNING_KEY_PATH", str(VAR_DIR / "audit-signing.key"))
 )
 
+# Intake codename pepper: keys the stored codename hashes, so a database without this secret
+# cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
+# demo falls back to a fixed, public value; production refuses to take a request without it.
+CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer
 # on form posts, and Django's CSRF check refuses every form. Other origins still get nothing

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,22 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "compartment_id": org.compartment("North").pk,
         "user_id": worker.user.pk,
         "token": "no-such-invitation",
+        # tasks and shelters: ids of nothing (the page answers 404, with its headers)
+        "alert_id": 0,
+        "task_id": uuid.uuid4(),
+        "schedule_id": uuid.uuid4(),
+        "shelter_id": uuid.uuid4(),
+        "request_id": uuid.uuid4(),
+        "placement_id": uuid.uuid4(),
+        # triage: ids of nothing (the administrator's role may not triage: 403, with headers)
+        "submission_id": uuid.uuid4(),
+        "attachment_id": uuid.uuid4(),
+        "entry_id": uuid.uuid4(),
+        # relocation: ids of nothing (404, with headers)
+        "country_id": 0,
+        "document_id": uuid.uuid4(),
+        "application_id": uuid.uuid4(),
+        "leg_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 

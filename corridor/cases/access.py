@@ -21,12 +21,17 @@ def member_compartment_ids(user_id: int | None) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("compartment_id", flat=True))
 
 
-def cases_visible(request: HttpRequest) -> QuerySet[Case]:
-    """Cases in the compartments this user is a member of (ciphertext not yet opened)."""
+def cases_visible(request: HttpRequest, compartment_ids: list[int] | None = None) -> QuerySet[Case]:
+    """Cases in the compartments this user is a member of (ciphertext not yet opened).
+
+    `compartment_ids`: this user's `member_compartment_ids`, if the caller already has them.
+    """
     user = staff_user(request)
     if not user.may("case.view"):
         raise PermissionDenied("case.view")
-    return Case.objects.filter(compartment_id__in=member_compartment_ids(user.pk))
+    if compartment_ids is None:
+        compartment_ids = member_compartment_ids(user.pk)
+    return Case.objects.filter(compartment_id__in=compartment_ids)
 
 
 def case_for_user(

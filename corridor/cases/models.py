@@ -1,8 +1,8 @@
-"""Cases: a person who asked for help, held in one compartment.
+"""Cases: one person who asked for help, held in one compartment, and what happens to them.
 
-This is the foundation's first vault record; the cases-and-relocation issue grows it into
-the full pipeline. Every field is classified: names, phones and notes are encrypted; the
-stage, risk level, compartment and assignee are operational.
+Every field is classified: names, phones, places, reasons and notes are encrypted; stages,
+dates, codes, amounts, the compartment and the assignee are operational, so lists, filters
+and the country board need no keys. Search terms are keyed hashes (corridor.cases.search).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corridor.vault.classification import OPERATIONAL
+from corridor.vault.classification import KEYED_HASH, OPERATIONAL
 from corridor.vault.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from corridor.vault.models import VaultRecord
 
@@ -27,7 +27,7 @@ class RiskLevel(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    """The pipeline of a case (shared/design/domain.md)."""
+    """The pipeline of a case (shared/design/domain.md); the moves are in pipeline.py."""
 
     REQUEST = "request", _("Request")
     VETTING = "vetting", _("Vetting")
@@ -42,16 +42,57 @@ class Stage(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ThreatSource(models.TextChoices):
+    STATE = "state", _("State")
+    FAMILY = "family", _("Family")
+    BOTH = "both", _("State and family")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not known yet")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended (recorded on the move to "closed")."""
+
+    RESETTLED = "resettled", _("Resettled")
+    DECLINED = "declined", _("Declined")
+    REFERRED = "referred", _("Referred elsewhere")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    RETURNED = "returned", _("Returned")
+    DETAINED = "detained", _("Detained")
+    DIED = "died", _("Died")
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL_DOMESTIC = "travel_domestic", _("Travel inside the country")
+    VISA_DEPARTURE = "visa_departure", _("Visas and departure")
+    HOUSING = "housing", _("Housing")
+    FOOD = "food", _("Food")
+    MEDICAL = "medical", _("Medical")
+    DOCUMENTS = "documents", _("Documents")
+    SOCIAL_WORK = "social_work", _("Social work")
+    OTHER = "other", _("Other")
+
+
 class Case(VaultRecord):
+    """One person per case; dependants travel with them as an encrypted list."""
+
     full_name = EncryptedTextField()
-    aliases = EncryptedJSONField()
-    phone = EncryptedTextField()
+    aliases = EncryptedJSONField()  # list of other names and spellings, any script
+    phone = EncryptedTextField()  # E.164
+    messengers = EncryptedJSONField()  # list of handles ("Telegram @...")
     location = EncryptedTextField()
+    dependants = EncryptedJSONField()  # list of {"name", "relation", "age"}
     notes = EncryptedTextField()
     name_index = BlindIndexField(source="full_name", kind="name")
     phone_index = BlindIndexField(source="phone", kind="phone", normaliser="phone")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.REQUEST)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
     risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    threat_source = models.CharField(
+        max_length=8, choices=ThreatSource.choices, default=ThreatSource.UNKNOWN
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -59,7 +100,11 @@ class Case(VaultRecord):
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "stage": OPERATIONAL,
+        "stage_entered_at": OPERATIONAL,
         "risk_level": OPERATIONAL,
+        "threat_source": OPERATIONAL,
+        "outcome": OPERATIONAL,
+        "closed_at": OPERATIONAL,
         "assignee": OPERATIONAL,
         "created_at": OPERATIONAL,
     }
@@ -70,10 +115,95 @@ class Case(VaultRecord):
         "full_name",
         "phone",
         "stage",
+        "stage_entered_at",
         "risk_level",
         "assignee",
         "created_at",
     )
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["compartment", "-created_at"])]
+        # The list is newest first across all of a user's compartments: walking the
+        # ("-created_at", "id") index and skipping other compartments' rows beats sorting
+        # every case of several compartments. One compartment, or one stage, has its own.
+        indexes: ClassVar = [
+            models.Index(fields=["-created_at", "id"]),
+            models.Index(fields=["compartment", "-created_at"]),
+            models.Index(fields=["compartment", "stage", "-created_at"]),
+        ]
+
+
+class CaseTransition(VaultRecord):
+    """One move along the pipeline: when, by whom, why. Time-in-stage is read from these."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    seq = models.PositiveIntegerField()  # 1 for the opening "request"; orders equal times
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    backward = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    reason = EncryptedTextField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "case": OPERATIONAL,
+        "seq": OPERATIONAL,
+        "from_stage": OPERATIONAL,
+        "to_stage": OPERATIONAL,
+        "backward": OPERATIONAL,
+        "actor": OPERATIONAL,
+        "at": OPERATIONAL,
+        "outcome": OPERATIONAL,
+    }
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_transition_seq_unique")
+        ]
+
+
+class Expense(VaultRecord):
+    """Money spent for one case, by category, in the currency it was paid in."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="expenses")
+    category = models.CharField(max_length=16, choices=ExpenseCategory.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)  # ISO 4217
+    spent_on = models.DateField()
+    note = EncryptedTextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "case": OPERATIONAL,
+        "category": OPERATIONAL,
+        "amount": OPERATIONAL,
+        "currency": OPERATIONAL,
+        "spent_on": OPERATIONAL,
+        "recorded_by": OPERATIONAL,
+        "recorded_at": OPERATIONAL,
+    }
+
+
+class CaseSearchTerm(models.Model):
+    """One keyed hash of a canonical name token, order-free full name or phone of a case.
+
+    Rebuilt with the names in the same transaction (corridor.cases.search). Holds no
+    plaintext and no kind: without the index key a term says nothing about what it hashes.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.BinaryField(max_length=BlindIndexField.SIZE)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "case": OPERATIONAL,
+        "term": KEYED_HASH,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["term", "case"])]

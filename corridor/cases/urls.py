@@ -6,4 +6,8 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
+    path("<uuid:case_id>/edit/", views.case_edit, name="edit"),
+    path("<uuid:case_id>/assign/", views.case_assign, name="assign"),
+    path("<uuid:case_id>/move/", views.case_move, name="move"),
+    path("<uuid:case_id>/expenses/", views.expense_add, name="expense_add"),
 ]

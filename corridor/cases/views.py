@@ -3,68 +3,78 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import require_permission, staff_user
+from corridor.accounts.models import User
 from corridor.audit.log import audit_record_many
+from corridor.cases import actions
 from corridor.cases.access import case_for_user, cases_visible, member_compartment_ids
-from corridor.cases.actions import case_create
-from corridor.cases.forms import CaseCreateForm
+from corridor.cases.case_page import case_page_render
+from corridor.cases.filters import CaseListForm, case_list_filter
+from corridor.cases.forms import (
+    CaseAssignForm,
+    CaseCreateForm,
+    CaseEditForm,
+    ExpenseForm,
+    StageMoveForm,
+)
 from corridor.cases.models import Case
-from corridor.vault.fields import index_lookup
+from corridor.cases.pipeline import TransitionRefused, move_require
 from corridor.vault.models import Compartment
 
 PAGE_SIZE = 50
-
-
-def _search_filter(query: str) -> Q:
-    """Cases whose keyed-hash name or phone equals the query's (never matches on empty)."""
-    match = Q(pk__in=[])
-    for field_name in ("name_index", "phone_index"):
-        digest = index_lookup(Case, field_name, query)
-        if digest is not None:
-            match |= Q(**{field_name: digest})
-    return match
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("case.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     """The case list; search is a POST so a name or phone never lands in a URL or a log."""
+    user = staff_user(request)
+    searching = request.method == "POST"
+    data = request.POST if searching else request.GET.copy()
+    if not searching:
+        data.pop("q", None)  # a name in a URL is never a search, nor echoed back
+    compartment_ids = member_compartment_ids(user.pk)
+    form = CaseListForm(data, compartment_ids=compartment_ids)
     cases = (
-        cases_visible(request)
-        .select_related("assignee")
-        .only(*Case.LIST_FIELDS, "assignee__username")
+        cases_visible(request, compartment_ids)
+        .select_related("assignee", "compartment")
+        .only(*Case.LIST_FIELDS, "assignee__username", "compartment__name")
     )
-    cases = cases.order_by("-created_at")
-    query = request.POST.get("q", "").strip()[:300] if request.method == "POST" else ""
-    if query:
-        cases = cases.filter(_search_filter(query))
-    page = list(cases[:PAGE_SIZE])
+    cases = case_list_filter(cases, form, search=searching)
+    page = form.value("page") or 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(cases[start : start + PAGE_SIZE + 1])
+    has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     with transaction.atomic():
         audit_record_many(
-            actor_id=staff_user(request).pk,
+            actor_id=user.pk,
             action="case.list",
             object_type="case",
-            object_ids=[str(c.pk) for c in page],
+            object_ids=[str(c.pk) for c in rows],
         )
-    may_create = staff_user(request).may("case.create")
-    return render(
-        request, "cases/list.html", {"cases": page, "query": query, "may_create": may_create}
-    )
+    context = {
+        "cases": rows,
+        "form": form,
+        "page": page,
+        "has_next": has_next,
+        "may_create": user.may("case.create"),
+    }
+    return render(request, "cases/list.html", context)
 
 
 @require_http_methods(["GET"])
 @require_permission("case.view")
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id)
-    return render(request, "cases/detail.html", {"case": case})
+    return case_page_render(request, case)
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,15 +88,107 @@ def case_new(request: HttpRequest) -> HttpResponse:
     form = CaseCreateForm(request.POST or None, compartments=compartments)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        case = case_create(
-            actor_id=staff_user(request).pk,
-            compartment=data["compartment"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            aliases=data["aliases"],
-            location=data["location"],
-            notes=data["notes"],
-            risk_level=data["risk_level"],
-        )
-        return redirect("cases:detail", case_id=case.pk)
+        try:
+            case = actions.case_create(
+                actor_id=staff_user(request).pk,
+                compartment=data["compartment"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                aliases=data["aliases"],
+                location=data["location"],
+                notes=data["notes"],
+                risk_level=data["risk_level"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("case.edit")
+def case_edit(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="case.edit")
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_of(case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.case_update(actor_id=staff_user(request).pk, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/edit.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("case.assign")
+def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="case.assign")
+    candidates = (
+        User.objects.filter(is_active=True, memberships__compartment_id=case.compartment_id)
+        .only("id", "username")
+        .order_by("username")
+    )
+    form = CaseAssignForm(
+        request.POST or None, candidates=candidates, initial={"assignee": case.assignee_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            actions.case_assign(
+                actor_id=staff_user(request).pk,
+                case=case,
+                assignee_id=assignee.pk if assignee else None,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/assign.html", {"case": case, "form": form})
+
+
+@require_http_methods(["POST"])
+@require_permission("case.move")
+def case_move(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Apply one move; a decision (accept, decline, close) also needs `case.decide`."""
+    case = case_for_user(request, case_id, permission="case.move")
+    user = staff_user(request)
+    try:
+        move = move_require(case.stage, request.POST.get("to_stage", ""))
+    except TransitionRefused as error:
+        return case_page_render(request, case, move_error=error)
+    if not user.may(move.permission):
+        raise PermissionDenied(move.permission)
+    form = StageMoveForm(request.POST, move=move)
+    if form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
+        try:
+            actions.case_move_to_stage(
+                actor_id=user.pk,
+                case=case,
+                to_stage=move.target,
+                reason=data.get("reason", ""),
+                outcome=data.get("outcome", ""),
+                at=data.get("at"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
+    return case_page_render(request, case, move_form=form)
+
+
+@require_http_methods(["POST"])
+@require_permission("expense.edit")
+def expense_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="expense.edit")
+    form = ExpenseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.expense_add(actor_id=staff_user(request).pk, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
+    return case_page_render(request, case, expense_form=form)

@@ -4,10 +4,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from corridor.accounts.roles import PERMISSIONS, role_may
+
 
 def corridor(request: HttpRequest) -> dict[str, Any]:
+    """`staff_verified`, and `may`: the permissions of the user's role, so the navigation
+    offers only what the role may open (the views check again)."""
     user = getattr(request, "user", None)
     verified = bool(
         user and user.is_authenticated and getattr(user, "is_verified", lambda: False)()
     )
-    return {"staff_verified": verified}
+    role = getattr(user, "role", "") if verified else ""
+    may = frozenset(name for name in PERMISSIONS if role and role_may(role, name))
+    return {"staff_verified": verified, "may": may}

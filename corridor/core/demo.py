@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from corridor.accounts.actions import organisation_init, staff_create
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
-from corridor.cases.actions import case_create
+from corridor.core.demo_pipeline import demo_pipeline_build
 from corridor.vault.actions import compartment_create, membership_grant, user_recovery_kit_issue
 from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.models import Compartment
@@ -34,11 +34,6 @@ COMPARTMENTS = {
     "Intake triage": ["coordinator", "triage"],
     "Documentation": ["lawyer"],
 }
-DEMO_CASES = [
-    ("Магомед Магомадов", "+7 928 000-11-22", ["Magomed Magomadov", "Mahomed"], "Грозный"),
-    ("Хусейн Идрисов", "8 (928) 000-33-44", ["Khuseyn Idrisov", "Husein"], "Moscow, shelter"),
-    ("Ислам Д.", "", ["Islam D."], "Nizhny Novgorod"),
-]
 
 
 @dataclass(frozen=True)
@@ -87,20 +82,10 @@ def demo_create() -> list[str]:
                     compartment=compartment,
                     user_id=User.objects.get(username=username).pk,
                 )
-        coordinator = User.objects.get(username="coordinator")
         north = Compartment.objects.get(name="North Caucasus evacuations")
+        shelter_compartment = Compartment.objects.get(name="Moscow shelter")
         with keyring_activated(keyrings["coordinator"]):
-            for full_name, phone, aliases, location in DEMO_CASES:
-                case_create(
-                    actor_id=coordinator.pk,
-                    compartment=north,
-                    full_name=full_name,
-                    phone=phone,
-                    aliases=aliases,
-                    location=location,
-                    notes="",
-                    risk_level="high",
-                )
+            demo_pipeline_build(north=north, shelter_compartment=shelter_compartment)
     return shares
 
 

@@ -1,3 +1,21 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from corridor.triage import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("record/", views.record, name="record"),
+    path("watchlist/", views.watchlist, name="watchlist"),
+    path("watchlist/<uuid:entry_id>/remove/", views.watch_remove, name="watch_remove"),
+    path("<uuid:submission_id>/", views.request_detail, name="request"),
+    path(
+        "<uuid:submission_id>/attachments/<uuid:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path("<uuid:submission_id>/checklist/", views.checklist, name="checklist"),
+    path("<uuid:submission_id>/propose/", views.propose, name="propose"),
+    path("<uuid:submission_id>/approve/", views.approve, name="approve"),
+    path("<uuid:submission_id>/decline/", views.decline, name="decline"),
+    path("<uuid:submission_id>/reply/", views.reply, name="reply"),
+]

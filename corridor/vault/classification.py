@@ -18,8 +18,9 @@ SENSITIVE = "sensitive"
 OPERATIONAL = "operational"
 KEYED_HASH = "keyed_hash"  # truncated keyed BLAKE2b of a normalised sensitive value
 KEY_MATERIAL = "key_material"  # ciphertext of a key, or a credential verifier (hash)
+SEALED = "sealed"  # sensitive content sealed to a public key (intake), never opened in place
 
-CLASSES = {SENSITIVE, OPERATIONAL, KEYED_HASH, KEY_MATERIAL}
+CLASSES = {SENSITIVE, OPERATIONAL, KEYED_HASH, KEY_MATERIAL, SEALED}
 
 THIRD_PARTY: dict[str, dict[str, str]] = {
     "auth.Permission": {

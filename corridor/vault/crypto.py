@@ -78,6 +78,16 @@ def keypair_generate() -> tuple[bytes, bytes]:
     return bytes(private.public_key), bytes(private)
 
 
+def keypair_from_seed(seed: bytes) -> tuple[bytes, bytes]:
+    """The X25519 key pair (public, private) that a 32-byte secret seed always gives.
+
+    For keys re-derived on demand instead of stored, such as the reply key of an intake
+    codename (docs/decisions/0009-intake.md): libsodium's crypto_box_seed_keypair.
+    """
+    private = PrivateKey.from_seed(seed)
+    return bytes(private.public_key), bytes(private)
+
+
 def public_key_of(private_key: bytes) -> bytes:
     return bytes(PrivateKey(private_key).public_key)
 
@@ -103,6 +113,13 @@ def passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -
     return nacl.pwhash.argon2id.kdf(
         KEY_BYTES, passphrase.encode("utf-8"), salt, opslimit=opslimit, memlimit=memlimit
     )
+
+
+def argon2id_derive(
+    secret: bytes, salt: bytes, *, size: int, opslimit: int, memlimit: int
+) -> bytes:
+    """Argon2id output of `size` bytes: a slow hash of a secret someone types (a codename)."""
+    return nacl.pwhash.argon2id.kdf(size, secret, salt, opslimit=opslimit, memlimit=memlimit)
 
 
 def keyed_hash(key: bytes, message: bytes, size: int) -> bytes:

@@ -133,13 +133,21 @@ class EncryptedJSONField(EncryptedField):
         return json.loads(data)
 
 
-def index_value(kind: str, value: str, normaliser: str = "text") -> bytes | None:
-    """The keyed hash that a BlindIndexField of `kind` stores for `value` (None if empty)."""
-    normalised = NORMALISERS[normaliser](value)
+def index_digest(kind: str, normalised: str) -> bytes | None:
+    """The organisation's keyed hash of an already normalised value (None if empty).
+
+    For apps that derive several search keys from one value (corridor.cases.search): `kind`
+    separates domains, so equal text under two kinds never gives equal digests.
+    """
     if not normalised:
         return None
     message = kind.encode() + b"\x00" + normalised.encode("utf-8")
     return crypto.keyed_hash(current_keyring().index_key(), message, BlindIndexField.SIZE)
+
+
+def index_value(kind: str, value: str, normaliser: str = "text") -> bytes | None:
+    """The keyed hash that a BlindIndexField of `kind` stores for `value` (None if empty)."""
+    return index_digest(kind, NORMALISERS[normaliser](value))
 
 
 class BlindIndexField(models.BinaryField):

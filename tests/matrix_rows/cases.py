@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
-from corridor.cases.models import Case
-from matrix_support import ALL, CASE_CREATORS, CASE_NAME, UUID_PATH, Row, World
+from corridor.cases.models import Case, Expense
+from matrix_support import ALL, CASE_CREATORS, CASE_NAME, COORDINATOR, UUID_PATH, Row, World
+
+CASE_EDITORS = frozenset({"coordinator", "caseworker", "lawyer"})
+CASE_MOVERS = frozenset({"coordinator", "caseworker", "lawyer"})
+EXPENSE_EDITORS = frozenset({"coordinator", "caseworker"})
 
 
 def _case_link(world: World) -> str:
     return reverse("cases:detail", kwargs={"case_id": world.case.pk})
+
+
+def _case(world: World) -> dict[str, object]:
+    return {"case_id": world.case.pk}
+
+
+def _case_page(world: World) -> str:
+    return rf"/cases/{world.case.pk}/"
+
+
+def _case_now(world: World) -> Case:
+    return Case.objects.get(pk=world.case.pk)
 
 
 ROWS: list[Row] = [
@@ -37,7 +54,77 @@ ROWS: list[Row] = [
         "GET",
         ALL,
         outsider_status=404,  # not 403: a case in another compartment is not confirmed
-        kwargs=lambda w: {"case_id": w.case.pk},
+        kwargs=_case,
         shows=lambda w: CASE_NAME,
+    ),
+    Row(
+        "cases:edit",
+        "GET",
+        CASE_EDITORS,
+        outsider_status=404,
+        kwargs=_case,
+        shows=lambda w: CASE_NAME,
+    ),
+    Row(
+        "cases:edit",
+        "POST",
+        CASE_EDITORS,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_case,
+        data=lambda w: {
+            "full_name": CASE_NAME,
+            "threat_source": "family",
+            "risk_level": "critical",
+        },
+        location=_case_page,
+        effect=lambda w, s: _case_now(w).risk_level == "critical",
+    ),
+    Row("cases:assign", "GET", COORDINATOR, outsider_status=404, kwargs=_case),
+    Row(
+        "cases:assign",
+        "POST",
+        COORDINATOR,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_case,
+        data=lambda w: {"assignee": w.staff[("lawyer", True)].user.pk},
+        location=_case_page,
+        effect=lambda w, s: _case_now(w).assignee_id == w.staff[("lawyer", True)].user.pk,
+    ),
+    # An ordinary move: case work
+    Row(
+        "cases:move",
+        "POST",
+        CASE_MOVERS,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_case,
+        data=lambda w: {"to_stage": "vetting"},
+        location=_case_page,
+        effect=lambda w, s: _case_now(w).stage == "vetting",
+    ),
+    # A decision (accept, decline, close) also needs case.decide. It is checked after the case
+    # is found, so a non-member gets 404 whatever the move (the matrix would expect 403 for
+    # the roles without case.decide): corridor/cases/tests/test_views.py covers it.
+    Row(
+        "cases:expense_add",
+        "POST",
+        EXPENSE_EDITORS,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_case,
+        data=lambda w: {
+            "category": "food",
+            "amount": "12.50",
+            "currency": "EUR",
+            "spent_on": timezone.localdate().isoformat(),
+        },
+        location=_case_page,
+        effect=lambda w, s: Expense.objects.filter(case=w.case).exists(),
     ),
 ]

@@ -116,7 +116,7 @@ def test_it_rekeys_on_revocation_so_old_keys_open_nothing_new(org: Org) -> None:
         compartment=compartment,
         user_id=leaves.user.pk,
     )
-    assert rewrapped == 1
+    assert rewrapped == 2  # the case and its opening "request" transition
     new_case = _make_case(
         org, Keyring(user_id=stays.user.pk, private_key=stays.keyring.private_key)
     )

@@ -1,0 +1,24 @@
+"""Panels other apps add to the case page (tasks, shelters, relocation).
+
+Each module named in CASE_PANELS has `case_panel(request, case) -> str`: HTML already
+rendered and escaped with `render_to_string(..., request=request)`. The case page has
+already fetched the case through `case_for_user`; each panel audits the reads it makes.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.http import HttpRequest
+
+from corridor.cases.models import Case
+
+CASE_PANELS = [
+    "corridor.tasks.panels",
+    "corridor.shelters.panels",
+    "corridor.relocation.panels",
+]
+
+
+def case_panels_render(request: HttpRequest, case: Case) -> list[str]:
+    return [importlib.import_module(name).case_panel(request, case) for name in CASE_PANELS]

@@ -1,0 +1,12 @@
+"""A panel module for the panel tests (not a test module)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from corridor.cases.models import Case
+
+
+def case_panel(request: HttpRequest, case: Case) -> str:
+    return format_html('<section class="card" data-testid="sample-panel">{}</section>', case.stage)

@@ -1,0 +1,71 @@
+"""The tasks and check-ins part of a case page (`corridor.cases.panels.CASE_PANELS`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from corridor.accounts.decorators import staff_user
+from corridor.audit.log import audit_record_many
+from corridor.cases.access import member_compartment_ids
+from corridor.cases.models import Case
+from corridor.tasks.access import compartment_members
+from corridor.tasks.forms import CheckInForm, ScheduleForm, TaskForm
+
+DONE_SHOWN = 10
+
+
+def case_panel(request: HttpRequest, case: Case) -> str:
+    """Tasks and check-in schedules of `case`, with the forms this user's role allows.
+
+    The case page has already checked access to the case; the compartment is checked again
+    so the panel can never show another compartment's titles even if called carelessly.
+    """
+    user = staff_user(request)
+    if case.compartment_id not in member_compartment_ids(user.pk):
+        return ""
+    tasks = case.tasks.select_related("owner")
+    open_tasks = list(tasks.filter(done_at__isnull=True).order_by("due_on", "created_at"))
+    done_tasks = list(
+        tasks.filter(done_at__isnull=False).order_by(F("done_at").desc())[:DONE_SHOWN]
+    )
+    schedules = list(case.checkin_schedules.order_by("-active", "next_due_at"))
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=user.pk,
+            action="task.list",
+            object_type="task",
+            object_ids=[str(t.pk) for t in open_tasks + done_tasks],
+        )
+        audit_record_many(
+            actor_id=user.pk,
+            action="checkin_schedule.list",
+            object_type="checkin_schedule",
+            object_ids=[str(s.pk) for s in schedules],
+        )
+    today = timezone.localdate()
+    task_form = None
+    if user.may("task.edit"):
+        task_form = TaskForm(
+            owners=compartment_members(case.compartment_id),
+            initial={"owner": user.pk, "due_on": today + timedelta(days=7)},
+        )
+    context = {
+        "case": case,
+        "open_tasks": open_tasks,
+        "done_tasks": done_tasks,
+        "schedules": schedules,
+        "now": timezone.now(),
+        "today": today,
+        "task_form": task_form,
+        "schedule_form": ScheduleForm() if user.may("checkin.record") else None,
+        "checkin_form": CheckInForm(auto_id=False) if user.may("checkin.record") else None,
+        "may_edit_tasks": user.may("task.edit"),
+        "open_alerts": case.alerts.filter(resolved_at__isnull=True).count(),
+    }
+    return render_to_string("tasks/panel.html", context, request=request)

@@ -1,0 +1,259 @@
+"""Task, check-in and alert screens. Thin: access through tasks.access, writes through actions.
+
+The forms of a case's tasks and check-ins live on the case page (`panels.case_panel`); their
+POST views answer with a redirect back to it and a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from corridor.accounts.decorators import require_permission, staff_user
+from corridor.audit.log import audit_record_many
+from corridor.cases.access import case_for_user, member_compartment_ids
+from corridor.tasks import actions
+from corridor.tasks.access import (
+    alert_for_user,
+    alerts_visible,
+    compartment_for_member,
+    compartment_members,
+    schedule_for_user,
+    task_for_user,
+)
+from corridor.tasks.duty import duty_candidates
+from corridor.tasks.forms import CheckInForm, DutyForm, ScheduleForm, TaskForm, form_errors
+from corridor.tasks.models import Duty, Task
+from corridor.vault.models import Compartment
+
+POST = require_http_methods(["POST"])
+GET = require_http_methods(["GET"])
+
+
+def _back_to_case(case_id: uuid.UUID) -> HttpResponse:
+    return redirect("cases:detail", case_id=case_id)
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@GET
+@require_permission("case.view")
+def mine(request: HttpRequest) -> HttpResponse:
+    """The open tasks the logged-in user owns, in the compartments they are a member of."""
+    user = staff_user(request)
+    tasks = list(
+        Task.objects.filter(
+            owner=user,
+            done_at__isnull=True,
+            compartment_id__in=member_compartment_ids(user.pk),
+        )
+        .select_related("case")
+        .order_by("due_on", "created_at")
+    )
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=user.pk,
+            action="task.list",
+            object_type="task",
+            object_ids=[str(t.pk) for t in tasks],
+        )
+        audit_record_many(
+            actor_id=user.pk,
+            action="case.list",
+            object_type="case",
+            object_ids=sorted({str(t.case_id) for t in tasks}),
+        )
+    context = {"tasks": tasks, "today": timezone.localdate(), "may_edit": user.may("task.edit")}
+    return render(request, "tasks/mine.html", context)
+
+
+@GET
+@require_permission("alert.resolve")
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Open alerts of the user's compartments (theirs first), recent resolutions, and duty."""
+    user = staff_user(request)
+    visible = alerts_visible(user.pk).select_related("case", "schedule", "for_user", "resolved_by")
+    open_alerts = list(visible.filter(resolved_at__isnull=True).order_by("-raised_at"))
+    mine_first = sorted(open_alerts, key=lambda a: a.for_user_id not in (None, user.pk))
+    since = timezone.now() - timedelta(days=7)
+    resolved = list(visible.filter(resolved_at__gte=since).order_by("-resolved_at")[:50])
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=user.pk,
+            action="case.list",
+            object_type="case",
+            object_ids=sorted({str(a.case_id) for a in open_alerts + resolved}),
+        )
+    duties = {d.compartment_id: d for d in Duty.objects.select_related("user")}
+    compartments = Compartment.objects.filter(pk__in=member_compartment_ids(user.pk)).order_by(
+        "name"
+    )
+    duty_rows = [
+        (
+            compartment,
+            duties.get(compartment.pk),
+            DutyForm(
+                auto_id=False,
+                candidates=duty_candidates(compartment.pk),
+                initial={"user": getattr(duties.get(compartment.pk), "user_id", None)},
+            ),
+        )
+        for compartment in compartments
+    ]
+    return render(
+        request,
+        "tasks/alerts.html",
+        {"open_alerts": mine_first, "resolved": resolved, "duty_rows": duty_rows, "me": user},
+    )
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+@POST
+@require_permission("alert.resolve")
+def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = alert_for_user(request, alert_id, permission="alert.resolve")
+    try:
+        actions.alert_resolve(actor_id=staff_user(request).pk, alert=alert)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Alert resolved."))
+    return redirect("tasks:alerts")
+
+
+@POST
+@require_permission("alert.resolve")
+def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    compartment = compartment_for_member(request, compartment_id, permission="alert.resolve")
+    form = DutyForm(request.POST, candidates=duty_candidates(compartment.pk))
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("tasks:alerts")
+    chosen = form.cleaned_data["user"]
+    try:
+        actions.duty_set(
+            actor_id=staff_user(request).pk,
+            compartment=compartment,
+            user_id=chosen.pk if chosen is not None else None,
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Duty updated."))
+    return redirect("tasks:alerts")
+
+
+@POST
+@require_permission("task.edit")
+def task_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="task.edit")
+    form = TaskForm(request.POST, owners=compartment_members(case.compartment_id))
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _back_to_case(case.pk)
+    data = form.cleaned_data
+    try:
+        actions.task_create(
+            actor_id=staff_user(request).pk,
+            case=case,
+            title=data["title"],
+            owner_id=data["owner"].pk,
+            due_on=data["due_on"],
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Task added."))
+    return _back_to_case(case.pk)
+
+
+@POST
+@require_permission("task.edit")
+def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    task = task_for_user(request, task_id, permission="task.edit")
+    try:
+        actions.task_done(actor_id=staff_user(request).pk, task=task)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Task done."))
+    if request.POST.get("back") == "mine":
+        return redirect("tasks:mine")
+    return _back_to_case(task.case_id)
+
+
+@POST
+@require_permission("checkin.record")
+def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="checkin.record")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _back_to_case(case.pk)
+    data = form.cleaned_data
+    now = timezone.now()
+    first_in = data["first_in_hours"]
+    try:
+        actions.checkin_schedule_create(
+            actor_id=staff_user(request).pk,
+            case=case,
+            every_hours=data["every_hours"],
+            first_due_at=now + timedelta(hours=first_in) if first_in is not None else None,
+            grace_minutes=data["grace_minutes"],
+            channel=data["channel"],
+            notes=data["notes"],
+            at=now,
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Check-in schedule added."))
+    return _back_to_case(case.pk)
+
+
+@POST
+@require_permission("checkin.record")
+def checkin(request: HttpRequest, schedule_id: uuid.UUID) -> HttpResponse:
+    schedule = schedule_for_user(request, schedule_id, permission="checkin.record")
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _back_to_case(schedule.case_id)
+    try:
+        actions.checkin_record(
+            actor_id=staff_user(request).pk, schedule=schedule, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Check-in recorded."))
+    return _back_to_case(schedule.case_id)
+
+
+@POST
+@require_permission("checkin.record")
+def schedule_stop(request: HttpRequest, schedule_id: uuid.UUID) -> HttpResponse:
+    schedule = schedule_for_user(request, schedule_id, permission="checkin.record")
+    try:
+        actions.checkin_schedule_stop(actor_id=staff_user(request).pk, schedule=schedule)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Check-in schedule stopped."))
+    return _back_to_case(schedule.case_id)

@@ -1,0 +1,116 @@
+"""The background pass: mark overdue tasks, raise alerts for missed check-ins.
+
+The database is the queue (as in healthchecks' `sendalerts`): a pass reads candidates, then
+claims each with a conditional UPDATE whose WHERE clause repeats the condition it was found
+by. Only one of two workers running at once can change the row from "not yet" to "done", so
+only that one raises the alert and writes the audit entry, in the same transaction as its
+claim. On PostgreSQL the loser's UPDATE waits for the winner's row lock, re-reads the row and
+matches nothing; on SQLite the write lock serialises the two transactions.
+
+The worker touches operational columns only (dates, flags, ids): it runs with no keyring and
+never needs plaintext (T1, T2: no key lives in a background process).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from corridor.audit.log import audit_record
+from corridor.tasks.duty import duty_coordinator_id
+from corridor.tasks.models import Alert, AlertKind, CheckInSchedule, Task
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    tasks_overdue: int = 0
+    alerts_raised: int = 0
+
+
+@dataclass(frozen=True)
+class MissedCheckIn:
+    """A schedule found past its due time plus grace: what a claim must still find true."""
+
+    schedule_id: uuid.UUID
+    case_id: uuid.UUID
+    compartment_id: int
+    due_at: datetime
+
+
+def overdue_task_candidates(today: date, limit: int = BATCH) -> list[uuid.UUID]:
+    found = Task.objects.filter(done_at__isnull=True, overdue=False, due_on__lt=today)
+    return list(found.order_by("due_on").values_list("pk", flat=True)[:limit])
+
+
+def overdue_task_claim(task_id: uuid.UUID, today: date) -> bool:
+    """Mark one task overdue; False if another worker did, or it was done meanwhile."""
+    with transaction.atomic():
+        won = Task.objects.filter(
+            pk=task_id, done_at__isnull=True, overdue=False, due_on__lt=today
+        ).update(overdue=True)
+        if won:
+            audit_record(action="task.overdue", object_type="task", object_id=str(task_id))
+    return bool(won)
+
+
+def missed_checkin_candidates(now: datetime, limit: int = BATCH) -> list[MissedCheckIn]:
+    # One query per grace period in use (a handful): "due before now minus grace" stays a
+    # plain comparison, portable to SQLite and PostgreSQL, with no interval arithmetic in SQL.
+    waiting = CheckInSchedule.objects.filter(active=True, missed=False, next_due_at__lt=now)
+    graces = waiting.order_by().values_list("grace_minutes", flat=True).distinct()
+    found: list[MissedCheckIn] = []
+    for grace in sorted(graces):
+        rows = (
+            waiting.filter(grace_minutes=grace, next_due_at__lt=now - timedelta(minutes=grace))
+            .order_by("next_due_at")
+            .values_list("pk", "case_id", "compartment_id", "next_due_at")[: limit - len(found)]
+        )
+        found += [MissedCheckIn(*row) for row in rows]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def missed_checkin_claim(missed: MissedCheckIn, now: datetime) -> Alert | None:
+    """Raise the alert for one missed check-in, unless another worker already did or a
+    check-in was recorded meanwhile (then `next_due_at` moved and the claim matches nothing)."""
+    with transaction.atomic():
+        won = CheckInSchedule.objects.filter(
+            pk=missed.schedule_id, active=True, missed=False, next_due_at=missed.due_at
+        ).update(missed=True)
+        if not won:
+            return None
+        if Alert.objects.filter(schedule_id=missed.schedule_id, due_at=missed.due_at).exists():
+            return None  # a back-dated check-in brought back a due time already alerted
+        alert = Alert.objects.create(
+            case_id=missed.case_id,
+            kind=AlertKind.MISSED_CHECKIN,
+            schedule_id=missed.schedule_id,
+            due_at=missed.due_at,
+            raised_at=now,
+            for_user_id=duty_coordinator_id(missed.compartment_id),
+        )
+        audit_record(action="alert.raise", object_type="alert", object_id=str(alert.pk))
+    return alert
+
+
+def work_once(now: datetime | None = None) -> WorkCounts:
+    """One pass over everything due at `now` (default: the current time)."""
+    now = now if now is not None else timezone.now()
+    today = timezone.localdate(now)
+    overdue = alerts = 0
+    while batch := overdue_task_candidates(today):
+        overdue += sum(overdue_task_claim(task_id, today) for task_id in batch)
+        if len(batch) < BATCH:
+            break
+    while missed := missed_checkin_candidates(now):
+        alerts += sum(missed_checkin_claim(one, now) is not None for one in missed)
+        if len(missed) < BATCH:
+            break
+    return WorkCounts(tasks_overdue=overdue, alerts_raised=alerts)

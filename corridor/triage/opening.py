@@ -1,0 +1,74 @@
+"""Opening requests for one desk member, for the length of one page.
+
+Requests are sealed to the intake key; `corridor.intake.actions.submission_open` opens one
+with the viewer's keyring (the intake private key is a vault field of the desk
+compartment). A page may need the same request several times (the list, its flags, a burst
+comparison), so an opener keeps what it opened in memory for that page only: nothing
+decrypted is written anywhere or outlives the request (T1, T2).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from corridor.intake.actions import submission_open
+from corridor.intake.models import Submission
+from corridor.triage.identifiers import Identifiers, identifiers_of
+from corridor.vault.keyring import Keyring, current_keyring
+
+
+class PayloadOpener:
+    """Opens submissions with one keyring, each once per page."""
+
+    def __init__(self, keyring: Keyring | None = None) -> None:
+        self._keyring = keyring or current_keyring()
+        self._payloads: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def payload(self, submission: Submission) -> dict[str, Any]:
+        found = self._payloads.get(submission.pk)
+        if found is None:
+            found = self._payloads[submission.pk] = submission_open(submission, self._keyring)
+        return found
+
+    def identifiers(self, submission: Submission) -> Identifiers:
+        return identifiers_of(self.payload(submission))
+
+
+@dataclass
+class OpenedThread:
+    """A request and its follow-ups, opened: what the desk reads and the flags compare."""
+
+    head: Submission
+    submissions: list[Submission]
+    payloads: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.payloads[self.head.pk]
+
+    @property
+    def identifiers(self) -> Identifiers:
+        """The head's identifiers with every follow-up's added."""
+        found = identifiers_of(self.payload)
+        for submission in self.submissions[1:]:
+            found = found.merged(identifiers_of(self.payloads[submission.pk]))
+        return found
+
+
+def threads_open(heads: Iterable[Submission], opener: PayloadOpener) -> list[OpenedThread]:
+    """Open each request with its follow-ups (one query for all follow-ups)."""
+    heads = list(heads)
+    follow_ups: dict[uuid.UUID, list[Submission]] = {head.pk: [] for head in heads}
+    for submission in Submission.objects.filter(thread_id__in=list(follow_ups)).order_by(
+        "position", "received_hour"
+    ):
+        follow_ups[submission.thread_id].append(submission)  # type: ignore[index]
+    threads = []
+    for head in heads:
+        submissions = [head, *follow_ups[head.pk]]
+        payloads = {s.pk: opener.payload(s) for s in submissions}
+        threads.append(OpenedThread(head=head, submissions=submissions, payloads=payloads))
+    return threads

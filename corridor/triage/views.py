@@ -1,0 +1,349 @@
+"""Triage screens. Thin: access through triage.access, pages through triage.pages, writes
+through triage.actions; an action's refusal is shown as a message in the user's language."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from corridor.accounts.decorators import require_permission, staff_user
+from corridor.audit.log import audit_record, audit_record_many
+from corridor.intake.actions import attachment_open
+from corridor.intake.models import Submission, SubmissionAttachment, SubmissionStatus
+from corridor.triage import actions
+from corridor.triage.access import desk_for_user, thread_for_user
+from corridor.triage.display import payload_rows
+from corridor.triage.forms import (
+    ApproveForm,
+    ChecklistForm,
+    DeclineForm,
+    OperatorRequestForm,
+    ProposeForm,
+    ReplyForm,
+    WatchEntryForm,
+)
+from corridor.triage.models import Vetting, WatchEntry
+from corridor.triage.opening import OpenedThread, PayloadOpener
+from corridor.triage.pages import backlog_index, threads_flagged
+from corridor.vault.models import Compartment, Membership
+
+PAGE_SIZE = 50
+S = SubmissionStatus
+FILTERS: dict[str, tuple[str, ...]] = {
+    "open": (S.NEW, S.VETTING, S.ACCEPT_PROPOSED),
+    "new": (S.NEW,),
+    "vetting": (S.VETTING,),
+    "proposed": (S.ACCEPT_PROPOSED,),
+    "decided": (S.ACCEPTED, S.DECLINED, S.SPAM),
+}
+FILTER_LABELS = {
+    "open": gettext_lazy("Open"),
+    "new": gettext_lazy("New"),
+    "vetting": gettext_lazy("Vetting"),
+    "proposed": gettext_lazy("Proposed"),
+    "decided": gettext_lazy("Decided"),
+}
+# Attachment types a browser may be told (intake re-encodes these); anything else is bytes.
+ATTACHMENT_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+
+@require_http_methods(["GET"])
+@require_permission("intake.triage")
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Requests for the desk, newest hour first, opened and flagged on this screen only."""
+    desk_for_user(request, "intake.triage")
+    actor_id = staff_user(request).pk
+    shown = request.GET.get("status", "open")
+    if shown not in FILTERS:
+        shown = "open"
+    opener = PayloadOpener()
+    backlog_index(actor_id=actor_id, opener=opener)
+    heads = Submission.objects.filter(thread__isnull=True, status__in=FILTERS[shown]).order_by(
+        "-received_hour", "pk"
+    )[:PAGE_SIZE]
+    rows = threads_flagged(actor_id=actor_id, heads=heads, opener=opener)
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=actor_id,
+            action="triage.list",
+            object_type="intake.Submission",
+            object_ids=[str(row.thread.head.pk) for row in rows],
+        )
+    filters = [(key, FILTER_LABELS[key]) for key in FILTERS]
+    return render(request, "triage/inbox.html", {"rows": rows, "shown": shown, "filters": filters})
+
+
+def _thread_items(thread: OpenedThread) -> list[tuple[str, int, Any, dict[str, Any]]]:
+    """Follow-ups and replies in the order of the thread."""
+    items: list[tuple[str, int, Any, dict[str, Any]]] = [
+        ("request", s.position, s, thread.payloads[s.pk]) for s in thread.submissions[1:]
+    ]
+    items += [("reply", r.position, r, {}) for r in thread.head.replies.select_related("author")]
+    return sorted(items, key=lambda item: item[1])
+
+
+def _request_page(request: HttpRequest, head: Submission, **forms: Any) -> HttpResponse:
+    user = staff_user(request)
+    opener = PayloadOpener()
+    flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener)[0]
+    vetting = Vetting.objects.filter(submission=head).first()
+    mine = Compartment.objects.filter(
+        pk__in=Membership.objects.filter(user_id=user.pk).values("compartment_id")
+    ).order_by("name")
+    checklist_initial = {}
+    if vetting is not None:
+        checklist_initial = {
+            name: getattr(vetting, name) or ""
+            for name in ("interview_notes", "evidence_seen", "references", "verifying_partner")
+        }
+    approve_initial = {"compartment": vetting.proposed_compartment_id} if vetting else {}
+    attachments = SubmissionAttachment.objects.filter(
+        submission__in=[s.pk for s in flagged.thread.submissions]
+    ).order_by("submission__position", "pk")
+    context = {
+        "head": head,
+        "thread": flagged.thread,
+        "flags": flagged.flags,
+        "watch": flagged.watch,
+        "vetting": vetting,
+        "decided": head.status in actions.DECIDED,
+        "rows": payload_rows(flagged.thread.payload),
+        "items": _thread_items(flagged.thread),
+        "attachments": attachments,
+        "may_approve": user.may("intake.approve"),
+        "checklist_form": forms.get("checklist_form") or ChecklistForm(initial=checklist_initial),
+        "propose_form": forms.get("propose_form") or ProposeForm(),
+        "approve_form": forms.get("approve_form")
+        or ApproveForm(mine=mine, initial=approve_initial),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "own_proposal": vetting is not None and vetting.proposed_by_id == user.pk,
+    }
+    return render(request, "triage/request.html", context)
+
+
+@require_http_methods(["GET"])
+@require_permission("intake.triage")
+def request_detail(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    head = thread_for_user(request, submission_id, read=True)
+    if head.pk != submission_id:
+        return redirect("triage:request", submission_id=head.pk)
+    return _request_page(request, head)
+
+
+@require_http_methods(["GET"])
+@require_permission("intake.triage")
+def attachment(
+    request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """A file of the request, always as a download: never rendered by the browser here."""
+    head = thread_for_user(request, submission_id)
+    item = SubmissionAttachment.objects.filter(pk=attachment_id).select_related("submission")
+    found = item.first()
+    if found is None or head.pk not in (found.submission.pk, found.submission.thread_id):
+        raise Http404
+    _filename, content_type, content = attachment_open(found)
+    with transaction.atomic():
+        audit_record(
+            actor_id=staff_user(request).pk,
+            action="triage.attachment_read",
+            object_type="intake.SubmissionAttachment",
+            object_id=str(found.pk),
+        )
+    extension = ATTACHMENT_TYPES.get(content_type)
+    response = HttpResponse(
+        content, content_type=content_type if extension else "application/octet-stream"
+    )
+    # The name the requester gave stays out of the headers; the type gives the extension.
+    response["Content-Disposition"] = f'attachment; filename="attachment.{extension or "bin"}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _post(
+    request: HttpRequest,
+    submission_id: uuid.UUID,
+    *,
+    permission: str,
+    form: Any,
+    form_name: str,
+    run: Callable[[int, Submission, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """Validate, call the action, and come back to the request with its message."""
+    head = thread_for_user(request, submission_id, permission=permission)
+    if form.is_valid():
+        try:
+            run(staff_user(request).pk, head, form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done)
+            return redirect("triage:request", submission_id=head.pk)
+    else:
+        messages.error(request, _("Please correct the form."))
+    head.refresh_from_db()
+    response = _request_page(request, head, **{form_name: form})
+    response.status_code = 200
+    return response
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.triage")
+def checklist(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    return _post(
+        request,
+        submission_id,
+        permission="intake.triage",
+        form=ChecklistForm(request.POST),
+        form_name="checklist_form",
+        run=lambda actor, head, data: actions.checklist_save(
+            actor_id=actor, submission=head, **data
+        ),
+        done=_("Checklist saved."),
+    )
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.approve")
+def propose(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    return _post(
+        request,
+        submission_id,
+        permission="intake.approve",
+        form=ProposeForm(request.POST),
+        form_name="propose_form",
+        run=lambda actor, head, data: actions.accept_propose(
+            actor_id=actor, submission=head, **data
+        ),
+        done=_("Acceptance proposed. A second desk member must approve it."),
+    )
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.approve")
+def approve(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    mine = Compartment.objects.filter(
+        pk__in=Membership.objects.filter(user_id=user.pk).values("compartment_id")
+    )
+    return _post(
+        request,
+        submission_id,
+        permission="intake.approve",
+        form=ApproveForm(request.POST, mine=mine),
+        form_name="approve_form",
+        run=lambda actor, head, data: actions.accept_approve(
+            actor_id=actor, submission=head, **data
+        ),
+        done=_("Accepted: the case is open in its compartment."),
+    )
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.triage")
+def decline(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    return _post(
+        request,
+        submission_id,
+        permission="intake.triage",
+        form=DeclineForm(request.POST),
+        form_name="decline_form",
+        run=lambda actor, head, data: actions.request_decline(
+            actor_id=actor, submission=head, **data
+        ),
+        done=_("Declined."),
+    )
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.triage")
+def reply(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    return _post(
+        request,
+        submission_id,
+        permission="intake.triage",
+        form=ReplyForm(request.POST),
+        form_name="reply_form",
+        run=lambda actor, head, data: actions.request_reply(
+            actor_id=actor, submission=head, **data
+        ),
+        done=_("Reply sent. The requester reads it with their codename."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("intake.record")
+def record(request: HttpRequest) -> HttpResponse:
+    """Operator intake. The codename, if any, is shown on this response only, never stored."""
+    form = OperatorRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission, codename = actions.operator_request_record(
+                actor_id=staff_user(request).pk,
+                channel=form.cleaned_data["channel"],
+                payload=form.payload(),
+                with_codename=form.cleaned_data["with_codename"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(
+                request, "triage/recorded.html", {"submission": submission, "codename": codename}
+            )
+    return render(request, "triage/record.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("watchlist.manage")
+def watchlist(request: HttpRequest) -> HttpResponse:
+    desk = desk_for_user(request, "watchlist.manage")
+    form = WatchEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.watch_entry_add(actor_id=staff_user(request).pk, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Added to the watch list."))
+            return redirect("triage:watchlist")
+    entries = list(
+        WatchEntry.objects.filter(compartment_id=desk.compartment_id)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=staff_user(request).pk,
+            action="triage.watch_list",
+            object_type="triage.WatchEntry",
+            object_ids=[str(entry.pk) for entry in entries],
+        )
+    return render(request, "triage/watchlist.html", {"form": form, "entries": entries})
+
+
+@require_http_methods(["POST"])
+@require_permission("watchlist.manage")
+def watch_remove(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    desk = desk_for_user(request, "watchlist.manage")
+    entry = get_object_or_404(WatchEntry, pk=entry_id, compartment_id=desk.compartment_id)
+    actions.watch_entry_remove(actor_id=staff_user(request).pk, entry=entry)
+    messages.success(request, _("Removed from the watch list."))
+    return redirect("triage:watchlist")
