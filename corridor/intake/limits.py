@@ -102,9 +102,9 @@ def _shards(limit_value: int) -> list[tuple[bytes, int]]:
     """The global buckets of a limit and each one's share, in a random order.
 
     A global counter taken inside every request's transaction would be one row that every
-    request locks until it commits: requests would queue behind each other's commits (this
-    capped the form at about 45 a second in the load bench). Split in shards, concurrent
-    requests lock different rows; the shares add up exactly to the limit.
+    request locks until it commits, so concurrent requests would wait for each other's
+    commits. Split in shards, concurrent requests mostly lock different rows; the shares add
+    up exactly to the limit.
     """
     base, extra = divmod(limit_value, SHARDS)
     caps = [(bytes([n]), base + (1 if n < extra else 0)) for n in range(SHARDS)]
