@@ -15,6 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from corridor.accounts.actions import organisation_init, staff_create
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
+from corridor.cases.models import Case
+from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
 from corridor.vault.actions import compartment_create, membership_grant, user_recovery_kit_issue
 from corridor.vault.keyring import Keyring, keyring_activated
@@ -86,6 +88,12 @@ def demo_create() -> list[str]:
         shelter_compartment = Compartment.objects.get(name="Moscow shelter")
         with keyring_activated(keyrings["coordinator"]):
             demo_pipeline_build(north=north, shelter_compartment=shelter_compartment)
+            written_again = Case.objects.exclude(phone_index=None).order_by("created_at").first()
+            known = (written_again.full_name, written_again.phone) if written_again else None
+        with keyring_activated(keyrings["triage"]):
+            demo_intake_build(
+                desk_compartment=Compartment.objects.get(name="Intake triage"), known=known
+            )
     return shares
 
 
