@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,6 +33,15 @@ def _cheap_kdf(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.PASSWORD_HASHERS = ["corridor.accounts.tests.hashers.CheapArgon2PasswordHasher"]
     monkeypatch.setattr(vault_actions, "RECOVERY_KDF_OPSLIMIT", 1)
     monkeypatch.setattr(vault_actions, "RECOVERY_KDF_MEMLIMIT", 8192)
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Actions called directly in a test raise their messages in English, whatever the site
+    default (Russian); requests still speak the language LocaleMiddleware picks for them, and
+    tests/test_i18n.py checks that every message has its Russian translation."""
+    with translation.override("en"):
+        yield
 
 
 def totp_code(device: TOTPDevice) -> str:
@@ -108,8 +119,10 @@ def org(db: Any) -> Org:
     return org_build()
 
 
-def login(client: Client, staff: Staff) -> Client:
-    """Log in through the real views: passphrase, then a fresh TOTP code."""
+def login(client: Client, staff: Staff, language: str = "en") -> Client:
+    """Log in through the real views: passphrase, then a fresh TOTP code. The browser asks for
+    English (tests read English source strings; tests/test_i18n.py covers Russian)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.post(
         "/accounts/login/", {"username": staff.user.username, "passphrase": staff.passphrase}
     )

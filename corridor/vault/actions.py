@@ -28,6 +28,7 @@ from corridor.vault.models import (
     UserKeyPair,
     VaultRecord,
 )
+from corridor.vault.signals import compartment_rekeyed
 
 RECOVERY_KDF_OPSLIMIT = 2
 RECOVERY_KDF_MEMLIMIT = 64 * 1024 * 1024
@@ -317,6 +318,9 @@ def membership_revoke(
         ).delete()
         compartment.key_version = new_version
         compartment.save(update_fields=["key_version"])
+        compartment_rekeyed.send(
+            sender=Compartment, compartment=compartment, keyring=keyring, actor_id=actor_id
+        )
         audit_record(
             actor_id=actor_id,
             action="membership.revoke",

@@ -218,7 +218,7 @@ def test_it_shows_the_board_in_russian_and_english_to_members_only(org: Org, wor
     _history(org, worker, south)
     viewer = org.staff("south-viewer", Role.VIEWER, ("South",))
     # When the North caseworker opens the board (Russian is the default language)
-    client = login(Client(), worker)
+    client = login(Client(), worker, language="ru")
     page = client.get("/relocation/").content.decode()
     # Then country names are in Russian, with Lithuania's granted case in departure
     assert "Германия" in page and "Литва" in page
@@ -227,6 +227,6 @@ def test_it_shows_the_board_in_russian_and_english_to_members_only(org: Org, wor
     english = client.get("/relocation/").content.decode()
     assert "Germany" in english and "Lithuania" in english and "Германия" not in english
     # The South viewer's board has no Lithuanian row: E is in North
-    other = login(Client(), viewer).get("/relocation/").content.decode()
+    other = login(Client(), viewer, language="ru").get("/relocation/").content.decode()
     assert "Германия" in other and "<h2>Литва" not in other
     assert "Testperson" not in page + english + other  # counts only, never a name

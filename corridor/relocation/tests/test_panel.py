@@ -46,7 +46,7 @@ def test_it_shows_risks_applications_and_journeys_on_the_case_page(
     org: Org, worker: Staff, germany: Country
 ) -> None:
     case = _papers(org, worker, germany)
-    page = login(Client(), worker).get(f"/cases/{case.pk}/").content.decode()
+    page = login(Client(), worker, language="ru").get(f"/cases/{case.pk}/").content.decode()
     assert 'id="relocation"' in page
     assert page.index('class="risk-alert"') < page.index("Panel-Place-Riga")
     assert "Германия" in page and ">10<" in page  # wait from submission to decision, in days

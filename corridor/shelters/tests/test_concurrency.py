@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from conftest import Staff
 from corridor.shelters.actions import placement_create, shelter_create
@@ -28,7 +29,8 @@ def _place_at_once(
 
     def run(request: PlacementRequest) -> None:
         try:
-            with keyring_activated(staff.keyring):
+            # A new thread starts in the site's default language; the messages are compared in English
+            with keyring_activated(staff.keyring), translation.override("en"):
                 barrier.wait(timeout=30)
                 placement_create(actor_id=staff.user.pk, request=request, starts_on=starts_on)
             outcomes.append("placed")
