@@ -61,3 +61,14 @@ def phone_normalise(raw: str) -> str:
     # A number the library finds implausible (too short for its country) is still the same
     # number when written twice; keep its digits so that the two spellings agree.
     return "+" + _NON_DIGITS.sub("", text) if text.startswith("+") else ""
+
+
+def phone_display(stored: str) -> str:
+    """A stored E.164 number as people write it ("+7 928 555-01-42"); other text unchanged."""
+    try:
+        number = phonenumbers.parse(stored, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return stored
+    if not phonenumbers.is_possible_number(number):
+        return stored
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from corridor.linkage.dates import BirthDate, date_parse
 from corridor.linkage.names import name_parse
-from corridor.linkage.phones import phone_normalise
+from corridor.linkage.phones import phone_display, phone_normalise
 from corridor.linkage.script import keyboard_layout_repair, mixed_script_repair
 from corridor.linkage.translit import SUPPORTED_SCHEMES, latin_key
 
@@ -134,6 +134,12 @@ def test_it_gives_every_format_of_a_russian_number_one_form(national: str) -> No
 def test_it_normalises_foreign_numbers_with_their_country_code() -> None:
     assert phone_normalise("+49 30 1234567") == phone_normalise("0049 30 1234567") == "+49301234567"
     assert phone_normalise("12") == ""
+
+
+def test_it_shows_a_stored_number_as_people_write_it() -> None:
+    assert phone_display(phone_normalise("8 (928) 555-01-42")) == "+7 928 555-01-42"
+    assert phone_display("+49301234567") == "+49 30 1234567"
+    assert phone_display("позвонить Лейле") == "позвонить Лейле"  # not a number: as typed
 
 
 def test_it_reads_dates_in_the_formats_of_the_issue() -> None:
