@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-linkage bench-intake lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-linkage bench-intake bench-triage lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -50,6 +50,9 @@ test: lint types migrations-check pytest
 bench: venv
 	$(BIN)/python bench/vault_bench.py
 
+bench-cases: venv
+	$(BIN)/python bench/cases_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
+
 $(BIN)/.synced-bench: requirements/bench.txt $(BIN)/.synced-dev
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/bench.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
@@ -60,6 +63,10 @@ bench-linkage: $(BIN)/.synced-bench
 
 bench-intake: venv
 	$(BIN)/python bench/intake_load.py
+
+bench-triage: venv
+	$(BIN)/python bench/triage_inbox.py
+	$(BIN)/python bench/triage_inbox.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 lock: | $(UV)
 	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt
