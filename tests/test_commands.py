@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from conftest import Org
 from corridor.accounts.actions import staff_create
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
@@ -202,3 +203,49 @@ def test_it_never_runs_the_demo_in_production(settings: object) -> None:
     with pytest.raises(CommandError, match="never runs in the production profile"):
         _run("demo_setup")
     assert not Organisation.objects.exists()
+
+
+def test_it_opens_the_intake_desk_for_a_member_only(org: Org, tmp_path: Path) -> None:
+    from corridor.intake.models import IntakeKey, intake_desk
+
+    # Given a triage member of the desk compartment, and a caseworker who is not a member
+    member = org.staff("desk-member", Role.TRIAGE, ("Intake",))
+    outsider = org.staff("not-desk", Role.CASEWORKER, ("North",))
+    for staff in (member, outsider):
+        (tmp_path / staff.user.username).write_text(staff.passphrase, encoding="utf-8")
+    # When the outsider, or the member with a wrong passphrase, tries to open the desk
+    with pytest.raises(CommandError, match="member"):
+        _run(
+            "intake_open",
+            compartment="Intake",
+            user="not-desk",
+            passphrase_file=tmp_path / "not-desk",
+        )
+    (tmp_path / "wrong").write_text("not the passphrase at all", encoding="utf-8")
+    with pytest.raises(CommandError, match="Wrong passphrase"):
+        _run(
+            "intake_open",
+            compartment="Intake",
+            user="desk-member",
+            passphrase_file=tmp_path / "wrong",
+        )
+    assert intake_desk() is None
+    # Then the member opens it, with its first intake key encrypted in the desk compartment
+    output = _run(
+        "intake_open",
+        compartment="Intake",
+        user="desk-member",
+        passphrase_file=tmp_path / "desk-member",
+    )
+    assert "/help/" in output
+    desk = intake_desk()
+    assert desk is not None and desk.compartment == org.compartment("Intake")
+    assert IntakeKey.objects.get(active=True).compartment_id == desk.compartment_id
+    # And a second opening is refused
+    with pytest.raises(CommandError, match="already exists"):
+        _run(
+            "intake_open",
+            compartment="Intake",
+            user="desk-member",
+            passphrase_file=tmp_path / "desk-member",
+        )
