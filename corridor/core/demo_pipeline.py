@@ -47,7 +47,7 @@ from corridor.tasks.worker import work_once
 from corridor.vault.models import Compartment
 
 REQUESTS = 170
-HISTORY_DAYS = 270
+HISTORY_DAYS = 300
 
 FIRST_NAMES = ["Магомед", "Ислам", "Хусейн", "Адам", "Рамзан", "Муса", "Ахмед", "Зелимхан"]
 FIRST_NAMES += ["Лечи", "Руслан", "Тимур", "Беслан", "Аслан", "Ибрагим", "Умар", "Хасан"]
