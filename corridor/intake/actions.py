@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corridor.audit.log import audit_record
+from corridor.audit.log import audit_record, audit_record_many
 from corridor.intake import codename as codenames
 from corridor.intake import limits, sealing
 from corridor.intake.attachments import (
@@ -252,9 +252,55 @@ def submission_status_set(*, actor_id: int, submission: Submission, status: str)
 
 def _intake_private_key(intake_key_id: Any, keyring: Keyring) -> bytes:
     """Open an intake private key with a desk member's keyring (NotAMember otherwise)."""
-    key = IntakeKey.objects.only(*IntakeKey.KEY_FIELDS, "private_key").get(pk=intake_key_id)
+    return _intake_private_keys([intake_key_id], keyring)[intake_key_id]
+
+
+def _intake_private_keys(intake_key_ids: Iterable[Any], keyring: Keyring) -> dict[Any, bytes]:
+    """Open each of these intake private keys once (one query; NotAMember for a non-member)."""
+    keys = IntakeKey.objects.only(*IntakeKey.KEY_FIELDS, "private_key").filter(
+        pk__in=set(intake_key_ids)
+    )
     with keyring_activated(keyring):
-        return base64.b64decode(key.private_key)
+        return {key.pk: base64.b64decode(key.private_key) for key in keys}
+
+
+def submissions_open_record(*, actor_id: int | None, submission_ids: Iterable[Any]) -> None:
+    """Record that `actor_id` opened these submissions: one `intake.open` entry each.
+
+    Call inside the caller's `transaction.atomic()` (the audit refuses otherwise); for a page
+    that opens with `submissions_open(..., audit=False)` in several steps and records every
+    read once, in the same transaction as the rest of its work.
+    """
+    audit_record_many(
+        actor_id=actor_id,
+        action="intake.open",
+        object_type="intake.Submission",
+        object_ids=[str(pk) for pk in submission_ids],
+    )
+
+
+def submissions_open(
+    submissions: Iterable[Submission], keyring: Keyring, *, audit: bool = True
+) -> dict[Any, dict[str, Any]]:
+    """{submission id: fields} for a member of the desk compartment, every read audited.
+
+    Each intake key is opened once for the whole batch and the reads are recorded with one
+    `audit_record_many` in one transaction. `audit=False` leaves the recording to the caller
+    (`submissions_open_record`, before it shows anything), for a page that opens in several
+    steps. Raises corridor.vault.keyring.NotAMember for a keyring that holds no desk key, and
+    nothing is opened or recorded then.
+    """
+    submissions = list({s.pk: s for s in submissions}.values())
+    if not submissions:
+        return {}
+    private = _intake_private_keys([s.intake_key_id for s in submissions], keyring)
+    payloads = {
+        s.pk: sealing.payload_unseal(private[s.intake_key_id], bytes(s.sealed)) for s in submissions
+    }
+    if audit:
+        with transaction.atomic():
+            submissions_open_record(actor_id=keyring.user_id, submission_ids=payloads)
+    return payloads
 
 
 def submission_open(submission: Submission, keyring: Keyring) -> dict[str, Any]:
@@ -262,16 +308,7 @@ def submission_open(submission: Submission, keyring: Keyring) -> dict[str, Any]:
 
     Raises corridor.vault.keyring.NotAMember for a keyring that holds no desk key.
     """
-    private = _intake_private_key(submission.intake_key_id, keyring)
-    payload = sealing.payload_unseal(private, bytes(submission.sealed))
-    with transaction.atomic():
-        audit_record(
-            actor_id=keyring.user_id,
-            action="intake.open",
-            object_type="intake.Submission",
-            object_id=str(submission.pk),
-        )
-    return payload
+    return submissions_open([submission], keyring)[submission.pk]
 
 
 def attachment_open(

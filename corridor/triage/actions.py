@@ -33,7 +33,7 @@ from corridor.intake.payload import Urgency
 from corridor.triage.display import payload_rows
 from corridor.triage.flags import watch_hits
 from corridor.triage.identifiers import Identifiers
-from corridor.triage.linkage_adapter import linkage_keys_add
+from corridor.triage.linkage_adapter import linkage_keys_add_many
 from corridor.triage.models import (
     Decision,
     SubmissionIndexed,
@@ -125,44 +125,58 @@ def submissions_index(
     """Store the keyed hashes (terms, linkage keys) of opened submissions not yet indexed.
 
     Runs when a desk member first opens a request: only their keyring holds the index key.
-    Two members opening the same request at once index it once (the marker is unique).
-    Returns the submissions indexed now.
+    One transaction and a few bulk inserts for any number of submissions. Two members
+    opening the same request at once index it once (the marker is unique: if a colleague
+    indexed some of them a moment ago, the rest are marked one by one). Returns the
+    submissions indexed now.
     """
-    done = set(
-        SubmissionIndexed.objects.filter(submission__in=[s for s, _ids in items]).values_list(
-            "submission_id", flat=True
-        )
-    )
-    indexed = []
+    items = list({submission.pk: (submission, ids) for submission, ids in items}.values())
+    done = _indexed_already([s.pk for s, _ids in items])
+    todo = [(s, ids) for s, ids in items if s.pk not in done]
+    if not todo:
+        return []
     with transaction.atomic():
-        for submission, identifiers in items:
-            if submission.pk in done:
-                continue
-            try:
-                with transaction.atomic():
-                    SubmissionIndexed.objects.create(submission=submission)
-            except IntegrityError:
-                continue  # a colleague indexed it a moment ago
-            SubmissionTerm.objects.bulk_create(
-                SubmissionTerm(
-                    submission=submission,
-                    thread_id=submission.thread_id or submission.pk,
-                    kind=kind,
-                    digest=digest,
-                    received_hour=submission.received_hour,
+        try:
+            with transaction.atomic():
+                SubmissionIndexed.objects.bulk_create(
+                    SubmissionIndexed(submission=submission) for submission, _ids in todo
                 )
-                for kind, digest in request_terms(identifiers)
+        except IntegrityError:
+            todo = [(s, ids) for s, ids in todo if _indexed_mark(s)]
+        SubmissionTerm.objects.bulk_create(
+            SubmissionTerm(
+                submission=submission,
+                thread_id=submission.thread_id or submission.pk,
+                kind=kind,
+                digest=digest,
+                received_hour=submission.received_hour,
             )
-            linkage_keys_add(submission, identifiers)
-            done.add(submission.pk)
-            indexed.append(submission)
+            for submission, identifiers in todo
+            for kind, digest in request_terms(identifiers)
+        )
+        linkage_keys_add_many(todo)
         audit_record_many(
             actor_id=actor_id,
             action="triage.index",
             object_type="intake.Submission",
-            object_ids=[str(s.pk) for s in indexed],
+            object_ids=[str(s.pk) for s, _ids in todo],
         )
-    return indexed
+    return [submission for submission, _ids in todo]
+
+
+def _indexed_already(submission_ids: list[Any]) -> set[Any]:
+    found = SubmissionIndexed.objects.filter(submission_id__in=submission_ids)
+    return set(found.values_list("submission_id", flat=True))
+
+
+def _indexed_mark(submission: Submission) -> bool:
+    """Mark one submission indexed; False if a colleague did a moment ago."""
+    try:
+        with transaction.atomic():
+            SubmissionIndexed.objects.create(submission=submission)
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- vetting --------------------------------------------------------------------------------

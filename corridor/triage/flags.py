@@ -31,11 +31,11 @@ from rapidfuzz import fuzz, process
 from corridor.cases.models import Case
 from corridor.intake.models import Submission
 from corridor.linkage.model import FieldEvidence
-from corridor.triage.identifiers import message_of
+from corridor.triage.identifiers import Identifiers, message_of
 from corridor.triage.linkage_adapter import CASE, SUBMISSION, FuzzyMatch, Linkage
 from corridor.triage.models import SubmissionTerm, TermKind, WatchEntry, WatchKind
 from corridor.triage.opening import OpenedThread, PayloadOpener
-from corridor.triage.terms import case_matches, request_terms, request_watch_digests
+from corridor.triage.terms import case_matches_many, request_terms, request_watch_digests
 from corridor.vault.models import Membership
 
 #: A burst: this request and at least two others in the same hour bucket.
@@ -135,51 +135,79 @@ def _listed(
 
 
 def _request_duplicates(
-    thread: OpenedThread, terms: list[tuple[str, bytes]]
+    thread: OpenedThread, terms: list[tuple[str, bytes]], holders: dict[bytes, set[str]]
 ) -> tuple[dict[str, set[str]], list[tuple[str, int]]]:
-    """Other requests sharing a term of this one: {thread id: kinds}, and common terms."""
-    rows = (
-        SubmissionTerm.objects.filter(digest__in=[digest for _kind, digest in terms])
-        .exclude(thread_id=thread.head.pk)
-        .values_list("thread_id", "digest")
-    )
-    holders: dict[str, set[str]] = defaultdict(set)
-    for thread_id, digest in rows:
-        holders[bytes(digest).hex()].add(str(thread_id))
-    return _listed(holders, {digest.hex(): kind for kind, digest in terms})
+    """Other requests sharing a term of this one: {thread id: kinds}, and common terms.
+
+    `holders`: digest -> ids of the threads holding it, read once for the page.
+    """
+    own = str(thread.head.pk)
+    others: dict[str, set[str]] = {}
+    for _kind, digest in terms:
+        found = holders.get(digest, set()) - {own}
+        if found:
+            others[digest.hex()] = found
+    return _listed(others, {digest.hex(): kind for kind, digest in terms})
 
 
-def _duplicate_flags(thread: OpenedThread, page: FlagPage) -> list[Flag]:
-    identifiers = thread.identifiers
+def _term_holders(digests: set[bytes]) -> dict[bytes, set[str]]:
+    """digest -> ids of the threads whose requests hold it (one query for a page)."""
+    holders: dict[bytes, set[str]] = defaultdict(set)
+    if digests:
+        rows = SubmissionTerm.objects.filter(digest__in=list(digests)).values_list(
+            "thread_id", "digest"
+        )
+        for thread_id, digest in rows:
+            holders[bytes(digest)].add(str(thread_id))
+    return holders
+
+
+@dataclass
+class _Resemblance:
+    """What one request resembles, before the other records are read for their labels."""
+
+    others: dict[tuple[str, str], _Other]
+    common: list[tuple[str, int]]
+    common_in_cases: list[tuple[str, int]]
+
+
+def _resemblance(
+    thread: OpenedThread,
+    identifiers: Identifiers,
+    requests: tuple[dict[str, set[str]], list[tuple[str, int]]],
+    cases_held: dict[str, set[str]],
+    linkage: Linkage,
+) -> _Resemblance:
     others: dict[tuple[str, str], _Other] = {}
-    requests, common = _request_duplicates(thread, request_terms(identifiers))
-    for thread_id, kinds in requests.items():
+    listed, common = requests
+    for thread_id, kinds in listed.items():
         others[(SUBMISSION, thread_id)] = _Other(SUBMISSION, thread_id, kinds)
-    own_case = thread.head.case_id
-    cases_held = case_matches(identifiers, exclude=own_case)
     cases, common_in_cases = _listed(cases_held, {kind: kind for kind in cases_held})
     for case_id, kinds in cases.items():
         others[(CASE, case_id)] = _Other(CASE, case_id, kinds)
-    for match in page.linkage.matches(
-        thread_id=thread.head.pk, identifiers=identifiers, own_case=own_case
+    for match in linkage.matches(
+        thread_id=thread.head.pk, identifiers=identifiers, own_case=thread.head.case_id
     ):
         other = others.setdefault(
             (match.kind, str(match.record_id)), _Other(match.kind, str(match.record_id))
         )
         other.match = match
-    heads = Submission.objects.in_bulk(
-        [uuid.UUID(o.record_id) for o in others.values() if o.kind != CASE]
-    )
-    case_rows = Case.objects.select_related("compartment").in_bulk(
-        [uuid.UUID(o.record_id) for o in others.values() if o.kind == CASE]
-    )
+    return _Resemblance(others, common, common_in_cases)
+
+
+def _duplicate_flags(
+    found: _Resemblance,
+    page: FlagPage,
+    heads: dict[uuid.UUID, Submission],
+    case_rows: dict[uuid.UUID, Case],
+) -> list[Flag]:
     flags = [
         Flag(
             DUPLICATE,
             _("%(count)d other requests share this %(kind)s: too many to list.")
             % {"count": count, "kind": TermKind(kind).label},
         )
-        for kind, count in common
+        for kind, count in found.common
     ]
     flags += [
         Flag(
@@ -187,9 +215,9 @@ def _duplicate_flags(thread: OpenedThread, page: FlagPage) -> list[Flag]:
             _("%(count)d cases share this %(kind)s: too many to list.")
             % {"count": count, "kind": TermKind(kind).label},
         )
-        for kind, count in common_in_cases
+        for kind, count in found.common_in_cases
     ]
-    for other in others.values():
+    for other in found.others.values():
         code = DUPLICATE if other.kinds else LINKAGE
         if other.kind == CASE:
             case = case_rows.get(uuid.UUID(other.record_id))
@@ -237,16 +265,31 @@ def watch_hits(
 
     `watched`: every digest on the list, if the caller loaded them once for a whole page.
     """
-    digests = request_watch_digests(thread.identifiers)
-    if watched is not None:
-        digests = {digest: kind for digest, kind in digests.items() if digest in watched}
-    if not digests:
-        return []
-    entries = WatchEntry.objects.filter(digest__in=list(digests))
-    return [(digests[bytes(entry.digest)], entry) for entry in entries]
+    return _watch_hits_many([thread.identifiers], watched)[0]
 
 
-def _watch_flags(thread: OpenedThread, page: FlagPage) -> list[Flag]:
+def _watch_hits_many(
+    identifiers: list[Identifiers], watched: set[bytes] | None = None
+) -> list[list[tuple[str, WatchEntry]]]:
+    """`watch_hits` of many requests, in at most one query."""
+    wanted = []
+    for found in identifiers:
+        digests = request_watch_digests(found)
+        if watched is not None:
+            digests = {digest: kind for digest, kind in digests.items() if digest in watched}
+        wanted.append(digests)
+    every = {digest for digests in wanted for digest in digests}
+    entries: dict[bytes, list[WatchEntry]] = defaultdict(list)
+    if every:
+        for entry in WatchEntry.objects.filter(digest__in=list(every)):
+            entries[bytes(entry.digest)].append(entry)
+    return [
+        [(kind, entry) for digest, kind in digests.items() for entry in entries.get(digest, ())]
+        for digests in wanted
+    ]
+
+
+def _watch_flags(hits: list[tuple[str, WatchEntry]]) -> list[Flag]:
     link = reverse("triage:watchlist")
     return [
         Flag(
@@ -255,40 +298,48 @@ def _watch_flags(thread: OpenedThread, page: FlagPage) -> list[Flag]:
             link=link,
             note=entry.note or "",
         )
-        for kind, entry in watch_hits(thread, page.watched)
+        for kind, entry in hits
     ]
 
 
-def _term_burst_flags(thread: OpenedThread) -> list[Flag]:
-    own = SubmissionTerm.objects.filter(thread_id=thread.head.pk).values_list(
-        "received_hour", "kind", "digest"
+def _term_burst_flags(threads: list[OpenedThread]) -> dict[uuid.UUID, list[Flag]]:
+    """Bursts of shared identifiers, for every request of a page: two aggregate queries.
+
+    The requests' own terms give (hour, kind, digest) keys; one grouped count over those
+    hours and digests tells how many threads share each key in its hour.
+    """
+    own = SubmissionTerm.objects.filter(thread_id__in=[t.head.pk for t in threads]).values_list(
+        "thread_id", "received_hour", "kind", "digest"
     )
-    keys = {(hour, kind, bytes(digest)) for hour, kind, digest in own}
+    keys: dict[uuid.UUID, set[tuple[datetime, str, bytes]]] = defaultdict(set)
+    for thread_id, hour, kind, digest in own:
+        keys[thread_id].add((hour, kind, bytes(digest)))
     if not keys:
-        return []
-    rows = (
+        return {}
+    rows = list(
         SubmissionTerm.objects.filter(
-            received_hour__in={hour for hour, _kind, _digest in keys},
-            digest__in=[digest for _hour, _kind, digest in keys],
+            received_hour__in={hour for found in keys.values() for hour, _k, _d in found},
+            digest__in=list({digest for found in keys.values() for _h, _k, digest in found}),
         )
         .values("received_hour", "kind", "digest")
         .annotate(threads=Count("thread", distinct=True))
         .filter(threads__gte=BURST_MIN_REQUESTS)
     )
-    flags = []
-    for row in rows:
-        if (row["received_hour"], row["kind"], bytes(row["digest"])) in keys:
-            flags.append(
-                Flag(
-                    BURST,
-                    _("%(count)d requests in the hour of %(hour)s share this %(kind)s.")
-                    % {
-                        "count": row["threads"],
-                        "hour": _hour(row["received_hour"]),
-                        "kind": TermKind(row["kind"]).label,
-                    },
+    flags: dict[uuid.UUID, list[Flag]] = defaultdict(list)
+    for thread_id, found in keys.items():
+        for row in rows:
+            if (row["received_hour"], row["kind"], bytes(row["digest"])) in found:
+                flags[thread_id].append(
+                    Flag(
+                        BURST,
+                        _("%(count)d requests in the hour of %(hour)s share this %(kind)s.")
+                        % {
+                            "count": row["threads"],
+                            "hour": _hour(row["received_hour"]),
+                            "kind": TermKind(row["kind"]).label,
+                        },
+                    )
                 )
-            )
     return flags
 
 
@@ -306,22 +357,49 @@ def near_identical_counts(messages: dict[Key, str]) -> dict[Key, int]:
 
 
 class HourMessages:
-    """The messages of every request received in an hour, opened once per page."""
+    """The messages of every request received in an hour, opened once per page.
+
+    Only hours holding at least `BURST_MIN_REQUESTS` requests can hold a burst: one grouped
+    count finds them, and only their requests are opened (at most `BURST_BUCKET_CAP` each).
+    """
 
     def __init__(self, opener: PayloadOpener) -> None:
         self._opener = opener
         self._counts: dict[datetime, dict[uuid.UUID, int]] = {}
 
-    def near_identical(self, head: Submission) -> int:
-        hour = head.received_hour
-        if hour not in self._counts:
-            heads = Submission.objects.filter(received_hour=hour, thread__isnull=True)[
-                :BURST_BUCKET_CAP
-            ]
+    def prepare(self, heads: Iterable[Submission]) -> None:
+        hours = {head.received_hour for head in heads} - set(self._counts)
+        if not hours:
+            return
+        for hour in hours:
+            self._counts[hour] = {}
+        firsts = Submission.objects.filter(received_hour__in=hours, thread__isnull=True)
+        busy = list(
+            firsts.values("received_hour")
+            .annotate(requests=Count("pk"))
+            .filter(requests__gte=BURST_MIN_REQUESTS)
+            .values_list("received_hour", flat=True)
+        )
+        if not busy:
+            return
+        chosen: dict[datetime, list[uuid.UUID]] = defaultdict(list)
+        in_busy = firsts.filter(received_hour__in=busy).order_by("received_hour", "pk")
+        for pk, hour in in_busy.values_list("pk", "received_hour"):
+            if len(chosen[hour]) < BURST_BUCKET_CAP:
+                chosen[hour].append(pk)
+        submissions = list(
+            Submission.objects.filter(pk__in=[pk for pks in chosen.values() for pk in pks])
+        )
+        self._opener.open_many(submissions)
+        for hour in chosen:
+            in_hour = [s for s in submissions if s.received_hour == hour]
             self._counts[hour] = near_identical_counts(
-                {s.pk: message_of(self._opener.payload(s)) for s in heads}
+                {s.pk: message_of(self._opener.payload(s)) for s in in_hour}
             )
-        return self._counts[hour].get(head.pk, 0)
+
+    def near_identical(self, head: Submission) -> int:
+        self.prepare([head])
+        return self._counts[head.received_hour].get(head.pk, 0)
 
 
 def _text_burst_flags(thread: OpenedThread, hours: HourMessages) -> list[Flag]:
@@ -339,7 +417,12 @@ def _text_burst_flags(thread: OpenedThread, hours: HourMessages) -> list[Flag]:
 
 class FlagPage:
     """What flagging needs once per page for one desk member: the opened requests, the
-    linkage engine, the hours' messages, the member's compartments, the watch list's digests."""
+    linkage engine, the hours' messages, the member's compartments, the watch list's digests.
+
+    `prepare(threads)` flags a whole page in a fixed number of queries, whatever the number
+    of requests in the desk: terms, cases, linkage postings and candidates, watch-list
+    entries, burst counts and the other records named are each read once for the page.
+    """
 
     def __init__(self, *, opener: PayloadOpener, actor_id: int) -> None:
         self.opener = opener
@@ -349,13 +432,54 @@ class FlagPage:
             Membership.objects.filter(user_id=actor_id).values_list("compartment_id", flat=True)
         )
         self.watched = {bytes(d) for d in WatchEntry.objects.values_list("digest", flat=True)}
+        self._flags: dict[uuid.UUID, list[Flag]] = {}
+
+    def prepare(self, threads: Iterable[OpenedThread]) -> None:
+        threads = [thread for thread in threads if thread.head.pk not in self._flags]
+        if not threads:
+            return
+        identifiers = [thread.identifiers for thread in threads]
+        terms = [request_terms(found) for found in identifiers]
+        holders = _term_holders({digest for found in terms for _kind, digest in found})
+        in_cases = case_matches_many(
+            [
+                (found, thread.head.case_id)
+                for found, thread in zip(identifiers, threads, strict=True)
+            ]
+        )
+        self.linkage.prepare(identifiers)
+        watch = _watch_hits_many(identifiers, self.watched)
+        term_bursts = _term_burst_flags(threads)
+        self.hours.prepare(thread.head for thread in threads)
+        resemblances = [
+            _resemblance(
+                thread, found, _request_duplicates(thread, own_terms, holders), held, self.linkage
+            )
+            for thread, found, own_terms, held in zip(
+                threads, identifiers, terms, in_cases, strict=True
+            )
+        ]
+        others = [other for found in resemblances for other in found.others.values()]
+        heads = Submission.objects.in_bulk(
+            [uuid.UUID(o.record_id) for o in others if o.kind != CASE]
+        )
+        case_rows = Case.objects.select_related("compartment").in_bulk(
+            [uuid.UUID(o.record_id) for o in others if o.kind == CASE]
+        )
+        for thread, hits, found in zip(threads, watch, resemblances, strict=True):
+            self._flags[thread.head.pk] = [
+                *_watch_flags(hits),
+                *_duplicate_flags(found, self, heads, case_rows),
+                *term_bursts.get(thread.head.pk, []),
+                *_text_burst_flags(thread, self.hours),
+            ]
+
+    def flags(self, thread: OpenedThread) -> list[Flag]:
+        self.prepare([thread])
+        return self._flags[thread.head.pk]
 
 
 def thread_flags(thread: OpenedThread, page: FlagPage) -> list[Flag]:
-    """Every flag of one opened request, watch-list hits first."""
-    return [
-        *_watch_flags(thread, page),
-        *_duplicate_flags(thread, page),
-        *_term_burst_flags(thread),
-        *_text_burst_flags(thread, page.hours),
-    ]
+    """Every flag of one opened request, watch-list hits first (`page.prepare` a whole
+    page's requests first to read what they need together)."""
+    return page.flags(thread)

@@ -65,18 +65,33 @@ class RequestKeyIndex:
     """The engine's KeyIndex over `LinkageKey`: record ids are submission ids.
 
     Its size is counted once per instance (one page): the engine reads it for every query.
+    `preload` reads the postings of many keys in one query, for a page of requests.
     """
 
-    _size: int | None = None
+    def __init__(self) -> None:
+        self._size: int | None = None
+        self._postings: dict[bytes, list[str]] = {}
 
     def add(self, record_id: str, keys: Iterable[bytes]) -> None:
         LinkageKey.objects.bulk_create(
             LinkageKey(submission_id=uuid.UUID(record_id), digest=key) for key in set(keys)
         )
 
+    def preload(self, keys: Iterable[bytes]) -> None:
+        missing = {key for key in keys if key not in self._postings}
+        if not missing:
+            return
+        for key in missing:
+            self._postings[key] = []
+        rows = LinkageKey.objects.filter(digest__in=list(missing)).values_list(
+            "digest", "submission_id"
+        )
+        for digest, submission_id in rows:
+            self._postings[bytes(digest)].append(str(submission_id))
+
     def postings(self, key: bytes) -> Sequence[str]:
-        found = LinkageKey.objects.filter(digest=key).values_list("submission_id", flat=True)
-        return [str(pk) for pk in found]
+        self.preload([key])
+        return self._postings[key]
 
     def __len__(self) -> int:
         if self._size is None:
@@ -98,16 +113,28 @@ def _case_key_hash(key: str) -> bytes:
 class CaseTermIndex:
     """A read-only KeyIndex over the cases' search terms: record ids are case ids."""
 
-    _size: int | None = None
+    def __init__(self) -> None:
+        self._size: int | None = None
+        self._postings: dict[bytes, list[str]] = {}
 
     def add(self, record_id: str, keys: Iterable[bytes]) -> None:
         raise NotImplementedError("cases keep their own terms (corridor.cases.search)")
 
+    def preload(self, keys: Iterable[bytes]) -> None:
+        missing = {key for key in keys if key and key not in self._postings}
+        if not missing:
+            return
+        for key in missing:
+            self._postings[key] = []
+        rows = CaseSearchTerm.objects.filter(term__in=list(missing)).values_list("term", "case_id")
+        for term, case_id in rows:
+            self._postings[bytes(term)].append(str(case_id))
+
     def postings(self, key: bytes) -> Sequence[str]:
         if not key:
             return ()
-        found = CaseSearchTerm.objects.filter(term=key).values_list("case_id", flat=True)
-        return [str(pk) for pk in found]
+        self.preload([key])
+        return self._postings[key]
 
     def __len__(self) -> int:
         if self._size is None:
@@ -121,7 +148,17 @@ def request_matcher() -> OnlineMatcher:
 
 def linkage_keys_add(submission: Submission, identifiers: Identifiers) -> None:
     """Store a request's blocking keys as keyed hashes (inside the indexing action)."""
-    request_matcher().add(str(submission.pk), request_features(identifiers))
+    linkage_keys_add_many([(submission, identifiers)])
+
+
+def linkage_keys_add_many(items: Iterable[tuple[Submission, Identifiers]]) -> None:
+    """The blocking keys of many requests, in one bulk insert (inside the indexing action)."""
+    matcher = request_matcher()
+    LinkageKey.objects.bulk_create(
+        LinkageKey(submission_id=submission.pk, digest=digest)
+        for submission, identifiers in items
+        for digest in {key for _rule, key in matcher.hashed_keys(request_features(identifiers))}
+    )
 
 
 @dataclass(frozen=True)
@@ -134,34 +171,66 @@ class FuzzyMatch:
     explanation: Explanation
 
 
-def _request_fetch(opener: PayloadOpener, exclude_thread: uuid.UUID) -> FeatureFetch:
-    def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:
-        found: dict[str, Features] = {}
-        for submission in Submission.objects.filter(pk__in=list(record_ids)):
-            if (submission.thread_id or submission.pk) == exclude_thread:
-                continue
-            key = str(submission.thread_id or submission.pk)
-            features = request_features(identifiers_of(opener.payload(submission)))
-            found.setdefault(key, features)
-        return found
+class Linkage:
+    """The engine's matchers over requests and over cases, for one page.
 
-    return fetch
+    `prepare` reads what the queries of a whole page need at once: the postings of every
+    blocking key (one query per index), the candidate requests (one query, opened in one
+    batch) and the candidate cases (one query); `matches` then scores from memory.
+    """
 
+    def __init__(self, opener: PayloadOpener) -> None:
+        self._opener = opener
+        self._request_index = RequestKeyIndex()
+        self._case_index = CaseTermIndex()
+        self._requests = OnlineMatcher(_request_key_hash, self._request_index)
+        self._cases = OnlineMatcher(_case_key_hash, self._case_index)
+        # submission id -> (its thread's id, features); case id -> features (None: not ours)
+        self._request_features: dict[str, tuple[str, Features]] = {}
+        self._case_features: dict[str, Features | None] = {}
 
-def _case_fetch(exclude_case: uuid.UUID | None) -> FeatureFetch:
-    keyring = current_keyring()
+    def prepare(self, identifiers: Iterable[Identifiers]) -> None:
+        features = [request_features(found) for found in identifiers]
+        features = [f for f in features if f.name or f.phone]
+        self._request_index.preload(
+            digest for f in features for _rule, digest in self._requests.hashed_keys(f)
+        )
+        self._case_index.preload(
+            digest for f in features for _rule, digest in self._cases.hashed_keys(f)
+        )
+        requests: set[str] = set()
+        cases: set[str] = set()
+        for f in features:
+            requests.update(self._requests.candidates(f)[0])
+            cases.update(self._cases.candidates(f)[0])
+        self._requests_load(requests)
+        self._cases_load(cases)
 
-    def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:
-        found: dict[str, Features] = {}
-        cases = Case.objects.filter(pk__in=list(record_ids)).only(
+    def _requests_load(self, record_ids: Iterable[str]) -> None:
+        missing = [pk for pk in record_ids if pk not in self._request_features]
+        if not missing:
+            return
+        submissions = list(Submission.objects.filter(pk__in=missing))
+        self._opener.open_many(submissions)
+        for submission in submissions:
+            self._request_features[str(submission.pk)] = (
+                str(submission.thread_id or submission.pk),
+                request_features(identifiers_of(self._opener.payload(submission))),
+            )
+
+    def _cases_load(self, record_ids: Iterable[str]) -> None:
+        missing = [pk for pk in record_ids if pk not in self._case_features]
+        if not missing:
+            return
+        keyring = current_keyring()
+        self._case_features.update(dict.fromkeys(missing))
+        cases = Case.objects.filter(pk__in=missing).only(
             *Case.KEY_FIELDS, "full_name", "phone", "messengers"
         )
         for case in cases:
-            if case.pk == exclude_case or not keyring.may_open(
-                case.compartment_id, case.key_version
-            ):
+            if not keyring.may_open(case.compartment_id, case.key_version):
                 continue
-            found[str(case.pk)] = features_extract(
+            self._case_features[str(case.pk)] = features_extract(
                 Request(
                     record_id=str(case.pk),
                     full_name=case.full_name or "",
@@ -169,18 +238,30 @@ def _case_fetch(exclude_case: uuid.UUID | None) -> FeatureFetch:
                     handles=tuple(case.messengers or ()),
                 )
             )
-        return found
 
-    return fetch
+    def _request_fetch(self, exclude_thread: uuid.UUID) -> FeatureFetch:
+        def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:
+            self._requests_load(record_ids)
+            found: dict[str, Features] = {}
+            for record_id in record_ids:
+                known = self._request_features.get(record_id)
+                if known is not None and known[0] != str(exclude_thread):
+                    found.setdefault(known[0], known[1])
+            return found
 
+        return fetch
 
-class Linkage:
-    """The engine's matchers over requests and over cases, for one page."""
+    def _case_fetch(self, exclude_case: uuid.UUID | None) -> FeatureFetch:
+        def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:
+            self._cases_load(record_ids)
+            found: dict[str, Features] = {}
+            for record_id in record_ids:
+                features = self._case_features.get(record_id)
+                if features is not None and record_id != str(exclude_case):
+                    found[record_id] = features
+            return found
 
-    def __init__(self, opener: PayloadOpener) -> None:
-        self._opener = opener
-        self._requests = request_matcher()
-        self._cases = OnlineMatcher(_case_key_hash, CaseTermIndex())
+        return fetch
 
     def matches(
         self,
@@ -194,13 +275,12 @@ class Linkage:
         features = request_features(identifiers)
         if not features.name and not features.phone:
             return []
-        fetch = _request_fetch(self._opener, thread_id)
         matches = [
             FuzzyMatch(SUBMISSION, uuid.UUID(m.record_id), m.probability, m.explanation)
-            for m in self._requests.query(features, fetch, minimum)
+            for m in self._requests.query(features, self._request_fetch(thread_id), minimum)
         ]
         matches += [
             FuzzyMatch(CASE, uuid.UUID(m.record_id), m.probability, m.explanation)
-            for m in self._cases.query(features, _case_fetch(own_case), minimum)
+            for m in self._cases.query(features, self._case_fetch(own_case), minimum)
         ]
         return sorted(matches, key=lambda match: match.probability, reverse=True)

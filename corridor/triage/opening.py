@@ -1,6 +1,6 @@
 """Opening requests for one desk member, for the length of one page.
 
-Requests are sealed to the intake key; `corridor.intake.actions.submission_open` opens one
+Requests are sealed to the intake key; `corridor.intake.actions.submissions_open` opens them
 with the viewer's keyring (the intake private key is a vault field of the desk
 compartment). A page may need the same request several times (the list, its flags, a burst
 comparison), so an opener keeps what it opened in memory for that page only: nothing
@@ -14,24 +14,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from corridor.intake.actions import submission_open
+from corridor.intake.actions import submissions_open, submissions_open_record
 from corridor.intake.models import Submission
 from corridor.triage.identifiers import Identifiers, identifiers_of
 from corridor.vault.keyring import Keyring, current_keyring
 
 
 class PayloadOpener:
-    """Opens submissions with one keyring, each once per page."""
+    """Opens submissions with one keyring, each once per page, in batches.
 
-    def __init__(self, keyring: Keyring | None = None) -> None:
+    `deferred=True`: reads are not audited as they happen; the page records them all with
+    `record_reads()` in its one transaction (corridor.triage.pages.threads_flagged does).
+    """
+
+    def __init__(self, keyring: Keyring | None = None, *, deferred: bool = False) -> None:
         self._keyring = keyring or current_keyring()
+        self._deferred = deferred
         self._payloads: dict[uuid.UUID, dict[str, Any]] = {}
+        self._unrecorded: list[uuid.UUID] = []
+
+    def open_many(self, submissions: Iterable[Submission]) -> None:
+        """Open every submission not opened yet on this page (each intake key once)."""
+        missing = [s for s in submissions if s.pk not in self._payloads]
+        if not missing:
+            return
+        opened = submissions_open(missing, self._keyring, audit=not self._deferred)
+        self._payloads.update(opened)
+        if self._deferred:
+            self._unrecorded += list(opened)
+
+    def record_reads(self) -> None:
+        """Audit the reads not recorded yet (inside the caller's transaction)."""
+        if self._unrecorded:
+            submissions_open_record(actor_id=self._keyring.user_id, submission_ids=self._unrecorded)
+            self._unrecorded = []
 
     def payload(self, submission: Submission) -> dict[str, Any]:
-        found = self._payloads.get(submission.pk)
-        if found is None:
-            found = self._payloads[submission.pk] = submission_open(submission, self._keyring)
-        return found
+        if submission.pk not in self._payloads:
+            self.open_many([submission])
+        return self._payloads[submission.pk]
 
     def identifiers(self, submission: Submission) -> Identifiers:
         return identifiers_of(self.payload(submission))
@@ -66,6 +87,7 @@ def threads_open(heads: Iterable[Submission], opener: PayloadOpener) -> list[Ope
         "position", "received_hour"
     ):
         follow_ups[submission.thread_id].append(submission)  # type: ignore[index]
+    opener.open_many([s for head in heads for s in (head, *follow_ups[head.pk])])
     threads = []
     for head in heads:
         submissions = [head, *follow_ups[head.pk]]

@@ -2,16 +2,21 @@
 
 The first desk member to open a request computes its keyed hashes (the web process that
 received it holds no key); every inbox visit also indexes a bounded backlog of requests not
-opened yet, oldest first, so duplicates and bursts are found among requests nobody has read.
+opened yet (`BACKLOG_LIMIT`, newest first: the hours the inbox shows first), so duplicates
+and bursts are found among requests nobody has read. A flood of thousands is indexed over
+successive visits, each in one transaction, without slowing any one visit much.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy
 
+from corridor.audit.log import audit_record_many
 from corridor.intake.models import Submission
 from corridor.triage.actions import submissions_index
 from corridor.triage.display import urgency_label
@@ -25,21 +30,19 @@ FLAG_LABELS = {
     LINKAGE: gettext_lazy("same person?"),
     BURST: gettext_lazy("burst"),
 }
-#: Requests not opened yet that one inbox visit indexes (oldest first).
-BACKLOG_LIMIT = 200
+#: Requests not opened yet that one inbox visit indexes besides its own (newest first).
+BACKLOG_LIMIT = 50
 
 
-def backlog_index(*, actor_id: int, opener: PayloadOpener, limit: int = BACKLOG_LIMIT) -> int:
-    pending = Submission.objects.filter(triage_indexed__isnull=True).order_by("received_hour")
-    items = [(s, opener.identifiers(s)) for s in pending[:limit]]
-    return len(submissions_index(actor_id=actor_id, items=items))
-
-
-def threads_index(*, actor_id: int, threads: Iterable[OpenedThread]) -> None:
-    items = [
-        (s, identifiers_of(thread.payloads[s.pk])) for thread in threads for s in thread.submissions
-    ]
-    submissions_index(actor_id=actor_id, items=items)
+def _backlog(opener: PayloadOpener, *, limit: int, exclude: list[uuid.UUID]) -> list[Submission]:
+    """Up to `limit` submissions nobody has indexed yet, newest first, opened."""
+    pending = list(
+        Submission.objects.filter(triage_indexed__isnull=True)
+        .exclude(pk__in=exclude)
+        .order_by("-received_hour", "pk")[:limit]
+    )
+    opener.open_many(pending)
+    return pending
 
 
 @dataclass
@@ -67,10 +70,45 @@ class FlaggedThread:
 
 
 def threads_flagged(
-    *, actor_id: int, heads: Iterable[Submission], opener: PayloadOpener
+    *,
+    actor_id: int,
+    heads: Iterable[Submission],
+    opener: PayloadOpener,
+    backlog: int = 0,
+    listed: bool = False,
 ) -> list[FlaggedThread]:
-    """Open, index and flag each request (with its follow-ups), for one desk member."""
-    threads = threads_open(heads, opener)
-    threads_index(actor_id=actor_id, threads=threads)
-    page = FlagPage(opener=opener, actor_id=actor_id)
-    return [FlaggedThread(thread, thread_flags(thread, page)) for thread in threads]
+    """Open, index and flag each request (with its follow-ups), for one desk member.
+
+    A fixed number of queries whatever the size of the desk: the requests are opened in
+    batches, indexed with the `backlog` newest requests nobody has indexed yet (one
+    `submissions_index` transaction, only if any is new), and flagged together
+    (`FlagPage.prepare`). Reads an opener defers are recorded at the end in one transaction
+    (one `audit_record_many`), with the `triage.list` entries of the page if `listed`; they
+    are recorded even if flagging fails, since the requests were opened.
+    """
+    rows: list[FlaggedThread] = []
+    try:
+        threads = threads_open(heads, opener)
+        items = [
+            (s, identifiers_of(thread.payloads[s.pk]))
+            for thread in threads
+            for s in thread.submissions
+        ]
+        if backlog:
+            pending = _backlog(opener, limit=backlog, exclude=[s.pk for s, _ids in items])
+            items += [(s, opener.identifiers(s)) for s in pending]
+        submissions_index(actor_id=actor_id, items=items)
+        page = FlagPage(opener=opener, actor_id=actor_id)
+        page.prepare(threads)
+        rows = [FlaggedThread(thread, thread_flags(thread, page)) for thread in threads]
+    finally:
+        with transaction.atomic():
+            opener.record_reads()
+            if listed and rows:
+                audit_record_many(
+                    actor_id=actor_id,
+                    action="triage.list",
+                    object_type="intake.Submission",
+                    object_ids=[str(row.thread.head.pk) for row in rows],
+                )
+    return rows

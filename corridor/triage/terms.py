@@ -10,6 +10,9 @@ desk member's keyring computes them; the web process that receives requests has 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import Q
 
 from corridor.cases import search as case_search
@@ -78,10 +81,8 @@ def request_watch_digests(identifiers: Identifiers) -> dict[bytes, str]:
     return found
 
 
-def _cases_holding(terms: list[bytes | None], typed: Q) -> set[str]:
-    held = CaseSearchTerm.objects.filter(term__in=[t for t in terms if t is not None])
-    match = Q(pk__in=held.values("case_id")) | typed
-    return {str(pk) for pk in Case.objects.filter(match).values_list("pk", flat=True)}
+def _present(digests: Iterable[bytes | None]) -> set[bytes]:
+    return {digest for digest in digests if digest is not None}
 
 
 def case_matches(identifiers: Identifiers, *, exclude: object = None) -> dict[str, set[str]]:
@@ -91,16 +92,61 @@ def case_matches(identifiers: Identifiers, *, exclude: object = None) -> dict[st
     any script and the phone (`corridor.cases.search` terms). Computed from the opened request
     each time, so nothing stored joins a request to a case. `exclude`: the request's own case.
     """
-    found: dict[str, set[str]] = {}
-    if identifiers.name:
-        typed = index_value("name", identifiers.name)
-        found[TermKind.NAME] = _cases_holding(
-            [index_digest(case_search.KIND_FULL_NAME, name_key(identifiers.name))],
-            Q(name_index=typed) if typed is not None else Q(pk__in=[]),
+    return case_matches_many([(identifiers, exclude)])[0]
+
+
+def case_matches_many(requests: list[tuple[Identifiers, object]]) -> list[dict[str, set[str]]]:
+    """`case_matches` of many requests (a page), in two queries whatever their number."""
+    # Per request and kind: the search terms and the typed blind indexes that would match.
+    plans: list[dict[str, tuple[set[bytes], set[bytes], set[bytes]]]] = []
+    for identifiers, _exclude in requests:
+        plan: dict[str, tuple[set[bytes], set[bytes], set[bytes]]] = {}
+        if identifiers.name:
+            plan[TermKind.NAME] = (
+                _present([index_digest(case_search.KIND_FULL_NAME, name_key(identifiers.name))]),
+                _present([index_value("name", identifiers.name)]),
+                set(),
+            )
+        if identifiers.phones:
+            plan[TermKind.PHONE] = (
+                _present(index_digest(case_search.KIND_PHONE, p) for p in identifiers.phones),
+                set(),
+                _present(index_value("phone", p, "phone") for p in identifiers.phones),
+            )
+        plans.append(plan)
+    all_terms = {t for plan in plans for terms, _n, _p in plan.values() for t in terms}
+    names = {n for plan in plans for _t, typed, _p in plan.values() for n in typed}
+    phones = {p for plan in plans for _t, _n, typed in plan.values() for p in typed}
+    by_term: dict[bytes, set[str]] = defaultdict(set)
+    by_name: dict[bytes, set[str]] = defaultdict(set)
+    by_phone: dict[bytes, set[str]] = defaultdict(set)
+    if all_terms:
+        held = CaseSearchTerm.objects.filter(term__in=list(all_terms)).values_list(
+            "term", "case_id"
         )
-    if identifiers.phones:
-        found[TermKind.PHONE] = _cases_holding(
-            [index_digest(case_search.KIND_PHONE, phone) for phone in identifiers.phones],
-            Q(phone_index__in=[index_value("phone", p, "phone") for p in identifiers.phones]),
-        )
-    return {kind: cases - {str(exclude)} for kind, cases in found.items() if cases - {str(exclude)}}
+        for term, case_id in held:
+            by_term[bytes(term)].add(str(case_id))
+    if names or phones:
+        typed_match = Q(name_index__in=list(names)) | Q(phone_index__in=list(phones))
+        rows = Case.objects.filter(typed_match).values_list("pk", "name_index", "phone_index")
+        for pk, name_index, phone_index in rows:
+            if name_index is not None:
+                by_name[bytes(name_index)].add(str(pk))
+            if phone_index is not None:
+                by_phone[bytes(phone_index)].add(str(pk))
+    found: list[dict[str, set[str]]] = []
+    for (_identifiers, exclude), plan in zip(requests, plans, strict=True):
+        kinds: dict[str, set[str]] = {}
+        for kind, (terms, typed_names, typed_phones) in plan.items():
+            cases: set[str] = set()
+            for term in terms:
+                cases |= by_term.get(term, set())
+            for name in typed_names:
+                cases |= by_name.get(name, set())
+            for phone in typed_phones:
+                cases |= by_phone.get(phone, set())
+            cases.discard(str(exclude))
+            if cases:
+                kinds[kind] = cases
+        found.append(kinds)
+    return found

@@ -34,7 +34,7 @@ from corridor.triage.forms import (
 )
 from corridor.triage.models import Vetting, WatchEntry
 from corridor.triage.opening import OpenedThread, PayloadOpener
-from corridor.triage.pages import backlog_index, threads_flagged
+from corridor.triage.pages import BACKLOG_LIMIT, threads_flagged
 from corridor.vault.models import Compartment, Membership
 
 PAGE_SIZE = 50
@@ -66,25 +66,24 @@ ATTACHMENT_TYPES = {
 @require_http_methods(["GET"])
 @require_permission("intake.triage")
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Requests for the desk, newest hour first, opened and flagged on this screen only."""
+    """Requests for the desk, newest hour first, opened and flagged on this screen only.
+
+    Each visit also indexes a bounded backlog of requests nobody has opened yet (corridor.triage.pages)."""
     desk_for_user(request, "intake.triage")
     actor_id = staff_user(request).pk
     shown = request.GET.get("status", "open")
     if shown not in FILTERS:
         shown = "open"
-    opener = PayloadOpener()
-    backlog_index(actor_id=actor_id, opener=opener)
     heads = Submission.objects.filter(thread__isnull=True, status__in=FILTERS[shown]).order_by(
         "-received_hour", "pk"
     )[:PAGE_SIZE]
-    rows = threads_flagged(actor_id=actor_id, heads=heads, opener=opener)
-    with transaction.atomic():
-        audit_record_many(
-            actor_id=actor_id,
-            action="triage.list",
-            object_type="intake.Submission",
-            object_ids=[str(row.thread.head.pk) for row in rows],
-        )
+    rows = threads_flagged(
+        actor_id=actor_id,
+        heads=heads,
+        opener=PayloadOpener(deferred=True),
+        backlog=BACKLOG_LIMIT,
+        listed=True,
+    )
     filters = [(key, FILTER_LABELS[key]) for key in FILTERS]
     return render(request, "triage/inbox.html", {"rows": rows, "shown": shown, "filters": filters})
 
@@ -100,7 +99,7 @@ def _thread_items(thread: OpenedThread) -> list[tuple[str, int, Any, dict[str, A
 
 def _request_page(request: HttpRequest, head: Submission, **forms: Any) -> HttpResponse:
     user = staff_user(request)
-    opener = PayloadOpener()
+    opener = PayloadOpener(deferred=True)
     flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener)[0]
     vetting = Vetting.objects.filter(submission=head).first()
     mine = Compartment.objects.filter(

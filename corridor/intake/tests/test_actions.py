@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ from corridor.intake.actions import (
     submission_create,
     submission_open,
     submission_status_set,
+    submissions_open,
     thread_find,
     thread_read,
 )
@@ -83,6 +86,32 @@ def test_it_opens_a_sealed_request_for_a_desk_member_only(
     with pytest.raises(NotAMember):
         submission_open(submission, desk.outsider.keyring)
     assert codename is not None and len(codename.split()) == 7
+
+
+def test_it_opens_many_requests_with_each_key_once_and_records_them_in_one_pass(
+    desk: Desk,
+) -> None:
+    # Given requests sealed to two intake keys (before and after a rotation)
+    old = [submission_create(payload=PAYLOAD, channel="web")[0] for _ in range(3)]
+    with keyring_activated(desk.member.keyring):
+        intake_key_create(actor_id=desk.member.user.pk)
+    new = [submission_create(payload=PAYLOAD, channel="web")[0] for _ in range(3)]
+    # When a desk member opens them all at once
+    with CaptureQueriesContext(connection) as queries:
+        opened = submissions_open([*old, *new], desk.member.keyring)
+    # Then each opens, the keys are read in one query, and the reads are recorded together
+    assert {pk: payload["message"] for pk, payload in opened.items()} == {
+        s.pk: PAYLOAD["message"] for s in (*old, *new)
+    }
+    key_reads = [q for q in queries.captured_queries if "intake_intakekey" in q["sql"]]
+    assert len(key_reads) == 1
+    entries = AuditEntry.objects.filter(action="intake.open", actor_id=desk.member.user.pk)
+    assert set(entries.values_list("object_id", flat=True)) == {str(s.pk) for s in (*old, *new)}
+    assert entries.values("time").distinct().count() == 1
+    # And a keyring outside the desk opens nothing and leaves no entry
+    with pytest.raises(NotAMember):
+        submissions_open(new, desk.outsider.keyring)
+    assert not AuditEntry.objects.filter(actor_id=desk.outsider.user.pk).exists()
 
 
 def test_it_keeps_old_keys_to_open_old_requests_after_rotation(desk: Desk) -> None:
