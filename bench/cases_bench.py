@@ -43,21 +43,18 @@ import re
 import secrets
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
+from benchdb import django_setup, throwaway_database
+
 BENCH_DATABASE = "corridor_bench_cases"
 AIM_P95_MS = 150.0
 BATCH = 1000
@@ -119,64 +116,6 @@ def parse_args() -> argparse.Namespace:
         help="also print the PostgreSQL plans (EXPLAIN ANALYZE) of both sides' search",
     )
     return parser.parse_args()
-
-
-# --- the throwaway database ------------------------------------------------------------
-
-
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-@contextmanager
-def throwaway_database(database_url: str, workdir: Path) -> Iterator[str]:
-    """The DATABASE_URL of an empty database that is removed afterwards."""
-    if not database_url:
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    parts = urlsplit(database_url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit("--database-url: only postgres:// is supported (SQLite is the default)")
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-    _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    _postgres_admin(database_url, f"CREATE DATABASE {BENCH_DATABASE}")
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-
-
-def django_setup(database_url: str, workdir: Path) -> None:
-    """corridor.settings on the throwaway database, plus the bench's twin app and pages."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CORRIDOR_VAR_DIR"] = str(workdir)
-    os.environ["CORRIDOR_LOG_FILE"] = str(workdir / "bench.log")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["ALLOWED_HOSTS"] = "testserver"  # the test Client's host name
-    os.environ["DJANGO_SETTINGS_MODULE"] = "corridor.settings"
-    sys.path[:0] = [str(REPO_DIR), str(BENCH_DIR)]
-
-    import django
-    from django.conf import settings
-
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "vaultbench"]
-    settings.ROOT_URLCONF = "vaultbench.urls"
-    # Argon2 at its floor for the one-off key wrapping at setup: that is login cost, paid
-    # once per session, not per page. Pages never run Argon2.
-    settings.CORRIDOR_KDF_OPSLIMIT = 1
-    settings.CORRIDOR_KDF_MEMLIMIT = 8192
-    django.setup()
-
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", run_syncdb=True, verbosity=0)  # vaultbench has no migrations
 
 
 # --- data --------------------------------------------------------------------------------
@@ -707,10 +646,17 @@ def main() -> None:
         raise SystemExit("--timed-cases must be between 1 and --cases")
     workdir = Path(tempfile.mkdtemp(prefix="corridor-cases-bench-"))
     try:
-        with throwaway_database(args.database_url, workdir) as database_url:
+        with throwaway_database(
+            args.database_url, BENCH_DATABASE, sqlite_dir=workdir
+        ) as database_url:
             print(f"cases bench: before setup, {_load()}", flush=True)
             started = time.perf_counter()
-            django_setup(database_url, workdir)
+            django_setup(
+                database_url,
+                workdir,
+                environment={"ALLOWED_HOSTS": "testserver"},  # the test Client's host
+                root_urlconf="vaultbench.urls",
+            )
             from django.db import connection
 
             migrated = time.perf_counter() - started

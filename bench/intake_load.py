@@ -39,10 +39,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
+from benchdb import BENCH_DIR, REPO_DIR, bench_environment, throwaway_database
+
 BENCH_DATABASE = "corridor_bench_intake"
 ROLE_VARIABLE = "CORRIDOR_BENCH_ROLE"
 AIM_RATE = 200.0
@@ -108,37 +108,9 @@ if os.environ.get(ROLE_VARIABLE) == "server":
 # --- set-up: database, desk, server ---------------------------------------------------------
 
 
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-@contextmanager
-def throwaway_database(database_url: str) -> Any:
-    parts = urlsplit(database_url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit("--database-url: only postgres:// is supported")
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-    _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    _postgres_admin(database_url, f"CREATE DATABASE {BENCH_DATABASE}")
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-
-
 def _environment(database_url: str, workdir: Path) -> dict[str, str]:
     return {
-        "DATABASE_URL": database_url,
-        "CORRIDOR_VAR_DIR": str(workdir),
-        "CORRIDOR_LOG_FILE": str(workdir / "bench.log"),
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "corridor.settings",
+        **bench_environment(database_url, workdir),
         "ALLOWED_HOSTS": "127.0.0.1",
         # Throwaway secrets of a throwaway database, never printed.
         "SECRET_KEY": secrets.token_urlsafe(40),
@@ -436,7 +408,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="corridor-intake-bench-"))
     sys.path[:0] = [str(REPO_DIR), str(BENCH_DIR)]
     try:
-        with throwaway_database(args.database_url) as bench_url:
+        with throwaway_database(args.database_url, BENCH_DATABASE, sqlite_dir=None) as bench_url:
             env = _environment(bench_url, workdir)
             os.environ.update(env)
             desk = desk_build()

@@ -215,6 +215,35 @@ def _flags(risk_flags: Iterable[str]) -> list[str]:
     )
 
 
+def _document_write(
+    *,
+    actor_id: int,
+    document: Document,
+    action: str,
+    kind: str,
+    status: str,
+    holder_note: str,
+    expires_on: date | None,
+    risk_flags: Iterable[str],
+    risk_note: str,
+) -> Document:
+    """Fill in and save a document (new, or the locked copy being changed) with its audit
+    entry, inside the caller's transaction."""
+    flags = _flags(risk_flags)
+    _document_check(
+        kind=kind, status=status, risk_flags=flags, risk_note=risk_note, holder_note=holder_note
+    )
+    document.kind, document.status, document.expires_on = kind, status, expires_on
+    document.risk_flags = flags
+    document.holder_note = holder_note.strip()
+    document.risk_note = risk_note.strip()
+    document.save()
+    audit_record(
+        actor_id=actor_id, action=action, object_type="document", object_id=str(document.pk)
+    )
+    return document
+
+
 def document_create(
     *,
     actor_id: int,
@@ -228,31 +257,21 @@ def document_create(
     at: datetime | None = None,
 ) -> Document:
     """Record a paper; `at` is when it was recorded (default now)."""
-    flags = _flags(risk_flags)
-    _document_check(
-        kind=kind, status=status, risk_flags=flags, risk_note=risk_note, holder_note=holder_note
-    )
     with transaction.atomic():
-        document = Document(
-            case=case,
-            compartment_id=case.compartment_id,
-            kind=kind,
-            status=status,
-            expires_on=expires_on,
-            risk_flags=flags,
-        )
+        document = Document(case=case, compartment_id=case.compartment_id)
         if at is not None:
             document.created_at = document.updated_at = at
-        document.holder_note = holder_note.strip()
-        document.risk_note = risk_note.strip()
-        document.save()
-        audit_record(
+        return _document_write(
             actor_id=actor_id,
+            document=document,
             action="document.create",
-            object_type="document",
-            object_id=str(document.pk),
+            kind=kind,
+            status=status,
+            holder_note=holder_note,
+            expires_on=expires_on,
+            risk_flags=risk_flags,
+            risk_note=risk_note,
         )
-    return document
 
 
 def document_update(
@@ -266,66 +285,24 @@ def document_update(
     risk_flags: Iterable[str],
     risk_note: str,
 ) -> Document:
-    flags = _flags(risk_flags)
-    _document_check(
-        kind=kind, status=status, risk_flags=flags, risk_note=risk_note, holder_note=holder_note
-    )
+    """Replace a document's details; returns the saved copy."""
     with transaction.atomic():
         fresh = Document.objects.select_for_update().get(pk=document.pk)
-        fresh.kind, fresh.status, fresh.expires_on, fresh.risk_flags = (
-            kind,
-            status,
-            expires_on,
-            flags,
-        )
-        fresh.holder_note = holder_note.strip()
-        fresh.risk_note = risk_note.strip()
         fresh.updated_at = timezone.now()
-        fresh.save()
-        audit_record(
+        return _document_write(
             actor_id=actor_id,
+            document=fresh,
             action="document.update",
-            object_type="document",
-            object_id=str(fresh.pk),
+            kind=kind,
+            status=status,
+            holder_note=holder_note,
+            expires_on=expires_on,
+            risk_flags=risk_flags,
+            risk_note=risk_note,
         )
-    return fresh
 
 
 # --- applications ------------------------------------------------------------------------
-
-
-def _application_save(
-    *,
-    actor_id: int,
-    application: Application,
-    previous_outcome: str,
-    action: str,
-    at: datetime | None,
-) -> Application:
-    """Save, audit, and send a case in departure back to application on a new refusal.
-
-    Runs inside the caller's transaction; the case row is locked first so two staff
-    recording at once cannot both move it.
-    """
-    case = Case.objects.select_for_update().get(pk=application.case_id)
-    application.updated_at = timezone.now()
-    application.save()
-    audit_record(
-        actor_id=actor_id, action=action, object_type="application", object_id=str(application.pk)
-    )
-    refused_now = (
-        application.outcome == ApplicationOutcome.REFUSED
-        and previous_outcome != ApplicationOutcome.REFUSED
-    )
-    if refused_now and case.stage == Stage.DEPARTURE:
-        case_move_to_stage(
-            actor_id=actor_id,
-            case=case,
-            to_stage=Stage.APPLICATION,
-            reason=application.refusal_reason,
-            at=at,
-        )
-    return application
 
 
 def _application_check(
@@ -366,6 +343,66 @@ def _application_check(
         raise ValidationError(errors)
 
 
+def _application_write(
+    *,
+    actor_id: int,
+    application: Application,
+    action: str,
+    at: datetime | None,
+    country: Country,
+    pathway: str,
+    submitted_on: date | None,
+    interview_on: date | None,
+    decision_on: date | None,
+    outcome: str,
+    refusal_reason: str,
+    notes: str,
+) -> Application:
+    """Check, fill in, save and audit an application (new, or the locked copy being changed),
+    and send a case in departure back to application on a new refusal.
+
+    Runs inside the caller's transaction; the case row is locked first so two staff
+    recording at once cannot both move it.
+    """
+    case = Case.objects.select_for_update().get(pk=application.case_id)
+    _application_check(
+        case=case,
+        country=country,
+        pathway=pathway,
+        submitted_on=submitted_on,
+        interview_on=interview_on,
+        decision_on=decision_on,
+        outcome=outcome,
+        refusal_reason=refusal_reason,
+        notes=notes,
+    )
+    previous_outcome = application.outcome  # a new application's is the default, pending
+    application.country, application.pathway, application.outcome = country, pathway, outcome
+    application.submitted_on, application.interview_on = submitted_on, interview_on
+    application.decision_on = decision_on
+    application.refusal_reason = (
+        refusal_reason.strip() if outcome == ApplicationOutcome.REFUSED else ""
+    )
+    application.notes = notes.strip()
+    application.updated_at = timezone.now()
+    application.save()
+    audit_record(
+        actor_id=actor_id, action=action, object_type="application", object_id=str(application.pk)
+    )
+    refused_now = (
+        outcome == ApplicationOutcome.REFUSED and previous_outcome != ApplicationOutcome.REFUSED
+    )
+    if refused_now and case.stage == Stage.DEPARTURE:
+        case_move_to_stage(
+            actor_id=actor_id,
+            case=case,
+            to_stage=Stage.APPLICATION,
+            reason=application.refusal_reason,
+            at=at,
+        )
+    return application
+
+
 def application_create(
     *,
     actor_id: int,
@@ -382,38 +419,23 @@ def application_create(
 ) -> Application:
     """Record an application. A refusal recorded for a case in departure moves it back to
     application (the refusal is the reason, `at` the time of the move, default now)."""
-    _application_check(
-        case=case,
-        country=country,
-        pathway=pathway,
-        submitted_on=submitted_on,
-        interview_on=interview_on,
-        decision_on=decision_on,
-        outcome=outcome,
-        refusal_reason=refusal_reason,
-        notes=notes,
-    )
     with transaction.atomic():
-        application = Application(
-            case=case,
-            compartment_id=case.compartment_id,
+        application = Application(case=case, compartment_id=case.compartment_id)
+        if at is not None:
+            application.created_at = at
+        return _application_write(
+            actor_id=actor_id,
+            application=application,
+            action="application.create",
+            at=at,
             country=country,
             pathway=pathway,
             submitted_on=submitted_on,
             interview_on=interview_on,
             decision_on=decision_on,
             outcome=outcome,
-        )
-        application.refusal_reason = refusal_reason.strip() if outcome == "refused" else ""
-        application.notes = notes.strip()
-        if at is not None:
-            application.created_at = at
-        return _application_save(
-            actor_id=actor_id,
-            application=application,
-            previous_outcome="",
-            action="application.create",
-            at=at,
+            refusal_reason=refusal_reason,
+            notes=notes,
         )
 
 
@@ -433,35 +455,20 @@ def application_update(
 ) -> Application:
     """Replace an application's details; returns the saved copy (the one passed in is left
     as it was). A new refusal moves a case in departure back, as in application_create."""
-    case = Case.objects.get(pk=application.case_id)
-    _application_check(
-        case=case,
-        country=country,
-        pathway=pathway,
-        submitted_on=submitted_on,
-        interview_on=interview_on,
-        decision_on=decision_on,
-        outcome=outcome,
-        refusal_reason=refusal_reason,
-        notes=notes,
-    )
     with transaction.atomic():
-        fresh = Application.objects.select_for_update().get(pk=application.pk)
-        previous = fresh.outcome
-        fresh.country, fresh.pathway, fresh.outcome = country, pathway, outcome
-        fresh.submitted_on, fresh.interview_on, fresh.decision_on = (
-            submitted_on,
-            interview_on,
-            decision_on,
-        )
-        fresh.refusal_reason = refusal_reason.strip() if outcome == "refused" else ""
-        fresh.notes = notes.strip()
-        return _application_save(
+        return _application_write(
             actor_id=actor_id,
-            application=fresh,
-            previous_outcome=previous,
+            application=Application.objects.select_for_update().get(pk=application.pk),
             action="application.update",
             at=at,
+            country=country,
+            pathway=pathway,
+            submitted_on=submitted_on,
+            interview_on=interview_on,
+            decision_on=decision_on,
+            outcome=outcome,
+            refusal_reason=refusal_reason,
+            notes=notes,
         )
 
 
@@ -525,16 +532,43 @@ def _travel_check(
         raise ValidationError(errors)
 
 
-def _travel_save(
-    *, actor_id: int, leg: TravelLeg, previous_outcome: str, action: str, at: datetime | None
+def _travel_write(
+    *,
+    actor_id: int,
+    leg: TravelLeg,
+    action: str,
+    at: datetime | None,
+    kind: str,
+    from_place: str,
+    to_place: str,
+    planned_on: date | None,
+    travelled_on: date | None,
+    outcome: str,
+    failure_reason: str,
+    country: Country | None,
 ) -> TravelLeg:
-    """Save, audit, and move a case in departure: back to sheltered when an international
-    leg failed, on to arrived when the arrival leg was completed."""
+    """Check, fill in, save and audit a journey (new, or the locked copy being changed), and
+    move a case in departure: back to sheltered when an international leg failed, on to
+    arrived when the arrival leg was completed. Inside the caller's transaction; the case
+    row is locked first."""
     case = Case.objects.select_for_update().get(pk=leg.case_id)
+    _travel_check(
+        case=case,
+        kind=kind,
+        outcome=outcome,
+        planned_on=planned_on,
+        travelled_on=travelled_on,
+        failure_reason=failure_reason,
+        places=(from_place, to_place),
+    )
+    changed = outcome != leg.outcome  # a new leg's is the default, planned: no move
+    leg.kind, leg.outcome, leg.country = kind, outcome, country
+    leg.planned_on, leg.travelled_on = planned_on, travelled_on
+    leg.from_place, leg.to_place = from_place.strip(), to_place.strip()
+    leg.failure_reason = failure_reason.strip() if outcome == TravelOutcome.FAILED else ""
     leg.updated_at = timezone.now()
     leg.save()
     audit_record(actor_id=actor_id, action=action, object_type="travel_leg", object_id=str(leg.pk))
-    changed = leg.outcome != previous_outcome
     if not changed or case.stage != Stage.DEPARTURE:
         return leg
     if leg.outcome == TravelOutcome.FAILED and leg.kind in ABROAD:
@@ -563,31 +597,23 @@ def travel_leg_create(
     """Record a journey. For a case in departure, a failed departure or arrival leg moves it
     back to sheltered (the failure is the reason) and a completed arrival leg moves it to
     arrived; `at` is the time of that move (default now)."""
-    _travel_check(
-        case=case,
-        kind=kind,
-        outcome=outcome,
-        planned_on=planned_on,
-        travelled_on=travelled_on,
-        failure_reason=failure_reason,
-        places=(from_place, to_place),
-    )
     with transaction.atomic():
-        leg = TravelLeg(
-            case=case,
-            compartment_id=case.compartment_id,
+        leg = TravelLeg(case=case, compartment_id=case.compartment_id)
+        if at is not None:
+            leg.created_at = at
+        return _travel_write(
+            actor_id=actor_id,
+            leg=leg,
+            action="travel_leg.create",
+            at=at,
             kind=kind,
+            from_place=from_place,
+            to_place=to_place,
             planned_on=planned_on,
             travelled_on=travelled_on,
             outcome=outcome,
+            failure_reason=failure_reason,
             country=country,
-        )
-        leg.from_place, leg.to_place = from_place.strip(), to_place.strip()
-        leg.failure_reason = failure_reason.strip() if outcome == "failed" else ""
-        if at is not None:
-            leg.created_at = at
-        return _travel_save(
-            actor_id=actor_id, leg=leg, previous_outcome="", action="travel_leg.create", at=at
         )
 
 
@@ -607,29 +633,20 @@ def travel_leg_update(
 ) -> TravelLeg:
     """Replace a journey's details; returns the saved copy. Moves the case as
     travel_leg_create does when the outcome changes."""
-    case = Case.objects.get(pk=leg.case_id)
-    _travel_check(
-        case=case,
-        kind=kind,
-        outcome=outcome,
-        planned_on=planned_on,
-        travelled_on=travelled_on,
-        failure_reason=failure_reason,
-        places=(from_place, to_place),
-    )
     with transaction.atomic():
-        fresh = TravelLeg.objects.select_for_update().get(pk=leg.pk)
-        previous = fresh.outcome
-        fresh.kind, fresh.outcome, fresh.country = kind, outcome, country
-        fresh.planned_on, fresh.travelled_on = planned_on, travelled_on
-        fresh.from_place, fresh.to_place = from_place.strip(), to_place.strip()
-        fresh.failure_reason = failure_reason.strip() if outcome == "failed" else ""
-        return _travel_save(
+        return _travel_write(
             actor_id=actor_id,
-            leg=fresh,
-            previous_outcome=previous,
+            leg=TravelLeg.objects.select_for_update().get(pk=leg.pk),
             action="travel_leg.update",
             at=at,
+            kind=kind,
+            from_place=from_place,
+            to_place=to_place,
+            planned_on=planned_on,
+            travelled_on=travelled_on,
+            outcome=outcome,
+            failure_reason=failure_reason,
+            country=country,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +93,21 @@ class CountryForm(forms.Form):
         return initial
 
 
-class DocumentForm(forms.Form):
+class CaseRecordForm(forms.Form):
+    """A form over one of a case's records (document, application, journey)."""
+
+    @classmethod
+    def initial_for(cls, record: models.Model) -> dict[str, Any]:
+        """The record's values as the form's initial data (a chosen object as its id)."""
+        return {
+            name: getattr(
+                record, f"{name}_id" if isinstance(field, forms.ModelChoiceField) else name
+            )
+            for name, field in cls.base_fields.items()
+        }
+
+
+class DocumentForm(CaseRecordForm):
     kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
     status = forms.ChoiceField(label=_("Status"), choices=DocumentStatus.choices)
     holder_note = _text(_("Who holds it, where (encrypted)"))
@@ -110,7 +125,7 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(CaseRecordForm):
     country = CountryChoiceField(label=_("Country"), queryset=Country.objects.none())
     pathway = forms.ChoiceField(label=_("Pathway"), choices=Pathway.choices)
     submitted_on = _date(_("Submitted on"))
@@ -128,7 +143,7 @@ class ApplicationForm(forms.Form):
         self.fields["country"].queryset = _countries()  # type: ignore[attr-defined]
 
 
-class TravelLegForm(forms.Form):
+class TravelLegForm(CaseRecordForm):
     kind = forms.ChoiceField(label=_("Journey"), choices=TravelKind.choices)
     country = CountryChoiceField(
         label=_("Destination country"), queryset=Country.objects.none(), required=False

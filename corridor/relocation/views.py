@@ -8,6 +8,7 @@ the message, and nothing is written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -147,19 +148,39 @@ def _saved(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect("cases:detail", case_id=case.pk)
 
 
-@GET_POST
-@require_permission("document.edit")
-def document_new(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = case_for_user(request, case_id, permission="document.edit")
-    form = DocumentForm(request.POST or None)
+def _record_form(
+    request: HttpRequest,
+    case: Case,
+    form: Form,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    title: str,
+    travel: bool = False,
+) -> HttpResponse:
+    """On a valid POST, `save` the form's data through its action and go back to the case;
+    otherwise (or if the action refuses it) show the form again with the message."""
     if request.method == "POST" and form.is_valid():
         try:
-            actions.document_create(actor_id=staff_user(request).pk, case=case, **form.cleaned_data)
+            save(form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return _saved(request, case)
-    return _record_page(request, case, form, title=_("Add a document"))
+    return _record_page(request, case, form, title=title, travel=travel)
+
+
+@GET_POST
+@require_permission("document.edit")
+def document_new(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = case_for_user(request, case_id, permission="document.edit")
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        DocumentForm(request.POST or None),
+        lambda data: actions.document_create(actor_id=actor_id, case=case, **data),
+        title=_("Add a document"),
+    )
 
 
 @GET_POST
@@ -168,42 +189,28 @@ def document_edit(request: HttpRequest, case_id: uuid.UUID, document_id: uuid.UU
     case, document = case_record_for_user(
         request, Document, case_id, document_id, permission="document.edit"
     )
-    initial = {
-        "kind": document.kind,
-        "status": document.status,
-        "holder_note": document.holder_note,
-        "expires_on": document.expires_on,
-        "risk_flags": document.risk_flags,
-        "risk_note": document.risk_note,
-    }
-    form = DocumentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.document_update(
-                actor_id=staff_user(request).pk, document=document, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _saved(request, case)
-    return _record_page(request, case, form, title=_("Document"))
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        DocumentForm(request.POST or None, initial=DocumentForm.initial_for(document)),
+        lambda data: actions.document_update(actor_id=actor_id, document=document, **data),
+        title=_("Document"),
+    )
 
 
 @GET_POST
 @require_permission("application.edit")
 def application_new(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="application.edit")
-    form = ApplicationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.application_create(
-                actor_id=staff_user(request).pk, case=case, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _saved(request, case)
-    return _record_page(request, case, form, title=_("Add an application"))
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        ApplicationForm(request.POST or None),
+        lambda data: actions.application_create(actor_id=actor_id, case=case, **data),
+        title=_("Add an application"),
+    )
 
 
 @GET_POST
@@ -214,66 +221,41 @@ def application_edit(
     case, application = case_record_for_user(
         request, Application, case_id, application_id, permission="application.edit"
     )
-    initial: dict[str, Any] = {
-        "country": application.country_id,
-        "pathway": application.pathway,
-        "submitted_on": application.submitted_on,
-        "interview_on": application.interview_on,
-        "decision_on": application.decision_on,
-        "outcome": application.outcome,
-        "refusal_reason": application.refusal_reason,
-        "notes": application.notes,
-    }
-    form = ApplicationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.application_update(
-                actor_id=staff_user(request).pk, application=application, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _saved(request, case)
-    return _record_page(request, case, form, title=_("Application"))
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application)),
+        lambda data: actions.application_update(actor_id=actor_id, application=application, **data),
+        title=_("Application"),
+    )
 
 
 @GET_POST
 @require_permission("travel.edit")
 def travel_new(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="travel.edit")
-    form = TravelLegForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.travel_leg_create(
-                actor_id=staff_user(request).pk, case=case, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _saved(request, case)
-    return _record_page(request, case, form, title=_("Add a journey"), travel=True)
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        TravelLegForm(request.POST or None),
+        lambda data: actions.travel_leg_create(actor_id=actor_id, case=case, **data),
+        title=_("Add a journey"),
+        travel=True,
+    )
 
 
 @GET_POST
 @require_permission("travel.edit")
 def travel_edit(request: HttpRequest, case_id: uuid.UUID, leg_id: uuid.UUID) -> HttpResponse:
     case, leg = case_record_for_user(request, TravelLeg, case_id, leg_id, permission="travel.edit")
-    initial: dict[str, Any] = {
-        "kind": leg.kind,
-        "country": leg.country_id,
-        "from_place": leg.from_place,
-        "to_place": leg.to_place,
-        "planned_on": leg.planned_on,
-        "travelled_on": leg.travelled_on,
-        "outcome": leg.outcome,
-        "failure_reason": leg.failure_reason,
-    }
-    form = TravelLegForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.travel_leg_update(actor_id=staff_user(request).pk, leg=leg, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _saved(request, case)
-    return _record_page(request, case, form, title=_("Journey"), travel=True)
+    actor_id = staff_user(request).pk
+    return _record_form(
+        request,
+        case,
+        TravelLegForm(request.POST or None, initial=TravelLegForm.initial_for(leg)),
+        lambda data: actions.travel_leg_update(actor_id=actor_id, leg=leg, **data),
+        title=_("Journey"),
+        travel=True,
+    )

@@ -247,6 +247,9 @@ def placement_create(
             raise ValidationError(_("This request has already been placed."))
         if starts_on < _case_began(case):
             raise ValidationError(_("A stay cannot start before the case began."))
+        if starts_on > date.max - timedelta(days=shelter.stay_cap_days):
+            # The cap would fall after the calendar's last day (a mistyped year, 9999).
+            raise ValidationError(_("The arrival day is too far ahead."))
         cap_on = starts_on + timedelta(days=shelter.stay_cap_days)
         planned_end = planned_end or cap_on
         if planned_end <= starts_on:

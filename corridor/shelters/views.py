@@ -7,11 +7,14 @@ The case-side forms (request a place, place, end a stay) live on the case page
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,7 +43,7 @@ from corridor.shelters.forms import (
     form_errors,
 )
 from corridor.shelters.models import DECISION_WITHIN_DAYS, Decision, PlacementRequest
-from corridor.shelters.occupancy import shelter_capacity_left, shelter_occupancy
+from corridor.shelters.occupancy import shelter_occupancy, shelters_occupied_on
 from corridor.vault.models import Compartment
 
 GET = require_http_methods(["GET"])
@@ -50,8 +53,20 @@ HISTORY_DAYS = 60
 HISTORY_MAX_DAYS = 366
 
 
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
+def _posted_write(
+    request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], object], done: str
+) -> None:
+    """`write` the posted form's data through its action and say how it went: `done`, or
+    the form's or the action's errors (the page it redirects to shows the message)."""
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    try:
+        write(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
 
 
 def _audit_list(request: HttpRequest, action: str, object_type: str, ids: list[str]) -> None:
@@ -70,18 +85,21 @@ def shelter_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     today, now = timezone.localdate(), timezone.now()
     shelters = list(shelters_visible(user.pk).select_related("compartment").order_by("created_at"))
-    pending = PlacementRequest.objects.filter(decision=Decision.PENDING)
-    rows = []
-    for shelter in shelters:
-        waiting = list(pending.filter(shelter=shelter).values_list("requested_at", flat=True))
-        rows.append(
-            {
-                "shelter": shelter,
-                "occupied": shelter.capacity - shelter_capacity_left(shelter, today),
-                "pending": len(waiting),
-                "late": sum(now - at > timedelta(days=DECISION_WITHIN_DAYS) for at in waiting),
-            }
-        )
+    occupied = shelters_occupied_on([s.pk for s in shelters], today, today=today)
+    waiting: dict[uuid.UUID, list[datetime]] = {s.pk: [] for s in shelters}
+    pending = PlacementRequest.objects.filter(shelter__in=shelters, decision=Decision.PENDING)
+    for shelter_id, requested_at in pending.values_list("shelter_id", "requested_at"):
+        waiting[shelter_id].append(requested_at)
+    late_after = timedelta(days=DECISION_WITHIN_DAYS)
+    rows = [
+        {
+            "shelter": shelter,
+            "occupied": occupied[shelter.pk],
+            "pending": len(waiting[shelter.pk]),
+            "late": sum(now - at > late_after for at in waiting[shelter.pk]),
+        }
+        for shelter in shelters
+    ]
     _audit_list(request, "shelter.list", "shelter", [str(s.pk) for s in shelters])
     return render(
         request,
@@ -209,21 +227,18 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     placement_request = placement_request_for_user(
         request, request_id, permission="shelter.decide", case_member=False
     )
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        try:
-            actions.placement_request_decide(
-                actor_id=staff_user(request).pk,
-                request=placement_request,
-                approve=form.cleaned_data["decision"] == "approve",
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Decision recorded."))
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        DecideForm(request.POST),
+        lambda data: actions.placement_request_decide(
+            actor_id=actor_id,
+            request=placement_request,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+        ),
+        _("Decision recorded."),
+    )
     return redirect("shelters:board", shelter_id=placement_request.shelter_id)
 
 
@@ -234,21 +249,15 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 @require_permission("shelter.request")
 def request_place(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="shelter.request")
-    form = PlaceRequestForm(request.POST, shelters=shelters_visible(staff_user(request).pk))
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        try:
-            actions.placement_request_create(
-                actor_id=staff_user(request).pk,
-                case=case,
-                shelter=form.cleaned_data["shelter"],
-                need=form.cleaned_data["need"],
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("The request is with the shelter's board."))
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        PlaceRequestForm(request.POST, shelters=shelters_visible(actor_id)),
+        lambda data: actions.placement_request_create(
+            actor_id=actor_id, case=case, shelter=data["shelter"], need=data["need"]
+        ),
+        _("The request is with the shelter's board."),
+    )
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -258,22 +267,13 @@ def place(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     placement_request = placement_request_for_user(
         request, request_id, permission="shelter.request", case_member=True
     )
-    form = PlaceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        try:
-            actions.placement_create(
-                actor_id=staff_user(request).pk,
-                request=placement_request,
-                starts_on=form.cleaned_data["starts_on"],
-                planned_end=form.cleaned_data["planned_end"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Placed."))
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        PlaceForm(request.POST),
+        lambda data: actions.placement_create(actor_id=actor_id, request=placement_request, **data),
+        _("Placed."),
+    )
     return redirect("cases:detail", case_id=placement_request.case_id)
 
 
@@ -281,18 +281,11 @@ def place(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 @require_permission("shelter.request")
 def end(request: HttpRequest, placement_id: uuid.UUID) -> HttpResponse:
     placement = placement_for_user(request, placement_id, permission="shelter.request")
-    form = EndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        try:
-            actions.placement_end(
-                actor_id=staff_user(request).pk,
-                placement=placement,
-                ends_on=form.cleaned_data["ends_on"],
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Stay ended."))
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        EndForm(request.POST),
+        lambda data: actions.placement_end(actor_id=actor_id, placement=placement, **data),
+        _("Stay ended."),
+    )
     return redirect("cases:detail", case_id=placement.case_id)

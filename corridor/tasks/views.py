@@ -7,11 +7,14 @@ POST views answer with a redirect back to it and a message, never a 500.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,6 +48,22 @@ def _back_to_case(case_id: uuid.UUID) -> HttpResponse:
 
 def _error(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
+
+
+def _posted_write(
+    request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], object], done: str
+) -> None:
+    """`write` the posted form's data through its action and say how it went: `done`, or
+    the form's or the action's errors (the page it redirects to shows the message)."""
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    try:
+        write(form.cleaned_data)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, done)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -141,21 +160,17 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_permission("alert.resolve")
 def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
     compartment = compartment_for_member(request, compartment_id, permission="alert.resolve")
-    form = DutyForm(request.POST, candidates=duty_candidates(compartment.pk))
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("tasks:alerts")
-    chosen = form.cleaned_data["user"]
-    try:
-        actions.duty_set(
-            actor_id=staff_user(request).pk,
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        DutyForm(request.POST, candidates=duty_candidates(compartment.pk)),
+        lambda data: actions.duty_set(
+            actor_id=actor_id,
             compartment=compartment,
-            user_id=chosen.pk if chosen is not None else None,
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Duty updated."))
+            user_id=data["user"].pk if data["user"] is not None else None,
+        ),
+        _("Duty updated."),
+    )
     return redirect("tasks:alerts")
 
 
@@ -163,23 +178,19 @@ def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
 @require_permission("task.edit")
 def task_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="task.edit")
-    form = TaskForm(request.POST, owners=compartment_members(case.compartment_id))
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _back_to_case(case.pk)
-    data = form.cleaned_data
-    try:
-        actions.task_create(
-            actor_id=staff_user(request).pk,
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        TaskForm(request.POST, owners=compartment_members(case.compartment_id)),
+        lambda data: actions.task_create(
+            actor_id=actor_id,
             case=case,
             title=data["title"],
             owner_id=data["owner"].pk,
             due_on=data["due_on"],
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Task added."))
+        ),
+        _("Task added."),
+    )
     return _back_to_case(case.pk)
 
 
@@ -202,28 +213,26 @@ def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
 @require_permission("checkin.record")
 def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="checkin.record")
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _back_to_case(case.pk)
-    data = form.cleaned_data
-    now = timezone.now()
-    first_in = data["first_in_hours"]
-    try:
-        actions.checkin_schedule_create(
-            actor_id=staff_user(request).pk,
+    actor_id, now = staff_user(request).pk, timezone.now()
+    _posted_write(
+        request,
+        ScheduleForm(request.POST),
+        lambda data: actions.checkin_schedule_create(
+            actor_id=actor_id,
             case=case,
             every_hours=data["every_hours"],
-            first_due_at=now + timedelta(hours=first_in) if first_in is not None else None,
+            first_due_at=(
+                now + timedelta(hours=data["first_in_hours"])
+                if data["first_in_hours"] is not None
+                else None
+            ),
             grace_minutes=data["grace_minutes"],
             channel=data["channel"],
             notes=data["notes"],
             at=now,
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Check-in schedule added."))
+        ),
+        _("Check-in schedule added."),
+    )
     return _back_to_case(case.pk)
 
 
@@ -231,18 +240,15 @@ def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @require_permission("checkin.record")
 def checkin(request: HttpRequest, schedule_id: uuid.UUID) -> HttpResponse:
     schedule = schedule_for_user(request, schedule_id, permission="checkin.record")
-    form = CheckInForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _back_to_case(schedule.case_id)
-    try:
-        actions.checkin_record(
-            actor_id=staff_user(request).pk, schedule=schedule, note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Check-in recorded."))
+    actor_id = staff_user(request).pk
+    _posted_write(
+        request,
+        CheckInForm(request.POST),
+        lambda data: actions.checkin_record(
+            actor_id=actor_id, schedule=schedule, note=data["note"]
+        ),
+        _("Check-in recorded."),
+    )
     return _back_to_case(schedule.case_id)
 
 

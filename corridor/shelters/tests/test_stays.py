@@ -130,6 +130,18 @@ def test_it_refuses_a_stay_that_ends_before_it_starts(team: Team, planned_end_of
     _nothing_placed(team)
 
 
+@pytest.mark.parametrize("planned_end", [None, date.max])
+def test_it_refuses_a_start_too_far_ahead_for_its_cap_instead_of_failing(
+    team: Team, planned_end: date | None
+) -> None:
+    # Given an arrival day typed at the calendar's end (its cap would fall after 9999-12-31)
+    starts_on = date.max - timedelta(days=3)
+    # When the person is placed, Then it is refused with a message, and nothing is written
+    with pytest.raises(ValidationError, match="too far ahead"):
+        _place(team, starts_on=starts_on, planned_end=planned_end)
+    _nothing_placed(team)
+
+
 def test_it_refuses_a_stay_before_the_case_began(team: Team) -> None:
     case = team.case(began_days_ago=5)
     with pytest.raises(ValidationError, match="before the case began"):

@@ -159,3 +159,34 @@ def test_it_stores_the_address_and_the_board_reasons_only_as_ciphertext(team: Te
     with keyring_activated(team.worker.keyring):
         assert Shelter.objects.get(pk=team.shelter.pk).address == SHELTER_ADDRESS
         assert PlacementRequest.objects.get(pk=request.pk).reason == "Refmarker-77"
+
+
+def test_it_lists_shelters_in_a_number_of_queries_that_does_not_grow_with_them(
+    team: Team,
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from corridor.shelters.actions import shelter_create
+
+    # Given one shelter, and a first visit that did the session's one-off work
+    client = login(Client(), team.worker)
+    team.place(team.case("Guest"), team.today)
+    client.get("/shelters/")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/shelters/").status_code == 200
+    with keyring_activated(team.coordinator.keyring):
+        for n in range(4):
+            shelter = shelter_create(
+                actor_id=team.coordinator.user.pk,
+                compartment=team.shelter.compartment,
+                name=f"Another shelter {n}",
+                address="Somewhere",
+                capacity=2,
+            )
+            team.approved(team.case(f"Waiting {n}"), shelter)
+    # When four more shelters, with requests, are listed
+    with CaptureQueriesContext(connection) as five:
+        page = client.get("/shelters/").content.decode()
+    # Then the page counts them all with the same queries, not a few more per shelter
+    assert "Another shelter 3" in page and "1 / 3" in page
+    assert len(five) == len(one)
