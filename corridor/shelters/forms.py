@@ -103,8 +103,3 @@ class EndForm(forms.Form):
 class RangeForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DateInput)
     end = forms.DateField(label=_("To"), widget=DateInput)
-
-
-def form_errors(form: forms.Form) -> str:
-    """All of a form's errors as one line, for a message shown after a redirect."""
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)

@@ -7,14 +7,11 @@ The case-side forms (request a place, place, end a stay) live on the case page
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, member_compartment_ids
+from corridor.core.posted import posted_write
 from corridor.shelters import actions
 from corridor.shelters.access import (
     placement_for_user,
@@ -40,7 +38,6 @@ from corridor.shelters.forms import (
     RangeForm,
     ShelterCreateForm,
     ShelterForm,
-    form_errors,
 )
 from corridor.shelters.models import DECISION_WITHIN_DAYS, Decision, PlacementRequest
 from corridor.shelters.occupancy import shelter_occupancy, shelters_occupied_on
@@ -51,22 +48,6 @@ POST = require_http_methods(["POST"])
 GET_POST = require_http_methods(["GET", "POST"])
 HISTORY_DAYS = 60
 HISTORY_MAX_DAYS = 366
-
-
-def _posted_write(
-    request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], object], done: str
-) -> None:
-    """`write` the posted form's data through its action and say how it went: `done`, or
-    the form's or the action's errors (the page it redirects to shows the message)."""
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return
-    try:
-        write(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
 
 
 def _audit_list(request: HttpRequest, action: str, object_type: str, ids: list[str]) -> None:
@@ -228,7 +209,7 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
         request, request_id, permission="shelter.decide", case_member=False
     )
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         DecideForm(request.POST),
         lambda data: actions.placement_request_decide(
@@ -250,7 +231,7 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 def request_place(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="shelter.request")
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         PlaceRequestForm(request.POST, shelters=shelters_visible(actor_id)),
         lambda data: actions.placement_request_create(
@@ -268,7 +249,7 @@ def place(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
         request, request_id, permission="shelter.request", case_member=True
     )
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         PlaceForm(request.POST),
         lambda data: actions.placement_create(actor_id=actor_id, request=placement_request, **data),
@@ -282,7 +263,7 @@ def place(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 def end(request: HttpRequest, placement_id: uuid.UUID) -> HttpResponse:
     placement = placement_for_user(request, placement_id, permission="shelter.request")
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         EndForm(request.POST),
         lambda data: actions.placement_end(actor_id=actor_id, placement=placement, **data),

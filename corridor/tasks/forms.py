@@ -69,8 +69,3 @@ class DutyForm(forms.Form):
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = candidates  # type: ignore[attr-defined]
-
-
-def form_errors(form: forms.Form) -> str:
-    """All of a form's errors as one line, for a message shown after a redirect."""
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)

@@ -7,14 +7,11 @@ POST views answer with a redirect back to it and a message, never a 500.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, member_compartment_ids
+from corridor.core.posted import posted_write
 from corridor.tasks import actions
 from corridor.tasks.access import (
     alert_for_user,
@@ -34,7 +32,7 @@ from corridor.tasks.access import (
     task_for_user,
 )
 from corridor.tasks.duty import duty_candidates
-from corridor.tasks.forms import CheckInForm, DutyForm, ScheduleForm, TaskForm, form_errors
+from corridor.tasks.forms import CheckInForm, DutyForm, ScheduleForm, TaskForm
 from corridor.tasks.models import Duty, Task
 from corridor.vault.models import Compartment
 
@@ -48,22 +46,6 @@ def _back_to_case(case_id: uuid.UUID) -> HttpResponse:
 
 def _error(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
-
-
-def _posted_write(
-    request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], object], done: str
-) -> None:
-    """`write` the posted form's data through its action and say how it went: `done`, or
-    the form's or the action's errors (the page it redirects to shows the message)."""
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return
-    try:
-        write(form.cleaned_data)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, done)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -161,7 +143,7 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
 def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
     compartment = compartment_for_member(request, compartment_id, permission="alert.resolve")
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         DutyForm(request.POST, candidates=duty_candidates(compartment.pk)),
         lambda data: actions.duty_set(
@@ -179,7 +161,7 @@ def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
 def task_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="task.edit")
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         TaskForm(request.POST, owners=compartment_members(case.compartment_id)),
         lambda data: actions.task_create(
@@ -214,7 +196,7 @@ def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
 def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="checkin.record")
     actor_id, now = staff_user(request).pk, timezone.now()
-    _posted_write(
+    posted_write(
         request,
         ScheduleForm(request.POST),
         lambda data: actions.checkin_schedule_create(
@@ -241,7 +223,7 @@ def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def checkin(request: HttpRequest, schedule_id: uuid.UUID) -> HttpResponse:
     schedule = schedule_for_user(request, schedule_id, permission="checkin.record")
     actor_id = staff_user(request).pk
-    _posted_write(
+    posted_write(
         request,
         CheckInForm(request.POST),
         lambda data: actions.checkin_record(
