@@ -200,6 +200,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["file", "console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Pillow logs every EXIF tag's value at DEBUG while it reads an uploaded photo: a
+        # requester's caption or name would land in the log before the metadata is stripped.
+        "PIL": {"level": "WARNING"},
+    },
 }
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,18 @@
 
 Data with distinctive markers goes in through the app's own views (an invited caseworker,
 with a marker passphrase, writes a case with a marker name, alias, phone, location and
-notes). The server is stopped (every database connection closed, logs flushed) and what a
-seizure yields is scanned: the database (the SQLite file with its -wal/-shm, or a pg_dump),
-the media folder, the log files, the whole var/ folder and the session store, decoded. No
-marker may appear in any encoding we can think of.
+notes; then every other free-text field gets its own marker from the role that types it:
+the case's edit form, the pipeline's reasons, expenses, tasks and check-ins, shelters and
+their board, documents, applications and journeys, the public request form with a photo
+whose file name, EXIF and comment name the person, the status page, the triage desk and
+operator intake: see tests/seizure_writes.py). The server is stopped (every database
+connection closed, logs flushed) and what a seizure yields is scanned: the database (the
+SQLite file with its -wal/-shm, or a pg_dump), the media folder, the log files, the whole
+var/ folder and the session store, decoded. No marker may appear in any encoding we can
+think of.
 
-The scan cannot pass vacuously: the markers are read back through the app first; an
+The scan cannot pass vacuously: the markers are read back through the app first (the
+photo's EXIF and comment excepted: they must be gone from the file the desk downloads); an
 operational value (a compartment name, stored in clear) must be found in the database scan,
 a logged 404 must be found in the log scan, and the scanner finds markers planted in a file.
 """
@@ -24,13 +30,14 @@ import string
 import subprocess
 import unicodedata
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import seizure_writes as writes
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection, connections
@@ -41,42 +48,109 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from conftest import Org, login, totp_code
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
+from corridor.vault.actions import user_keys_unlock
+from corridor.vault.keyring import Keyring
 from corridor.vault.models import Compartment
 
 TAG = "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
 DIGITS = "".join(secrets.choice(string.digits) for _ in range(7))
+DIGITS2 = "".join(secrets.choice(string.digits) for _ in range(7))
+DIGITS3 = "".join(secrets.choice(string.digits) for _ in range(7))
+# The distinctive part of a marker: "Qx" (or Cyrillic "Кх") and a label, then the run's tag.
+TOKEN = re.compile(rf"(?:qx|кх)[^\W_]*?{TAG}", re.IGNORECASE)
+
+
+def _phone(prefix: str, digits: str) -> str:
+    return f"+7 {prefix} {digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
 @dataclass(frozen=True)
 class Markers:
+    """One value for every free-text field a user can type, each with a distinctive token."""
+
+    # The case, as the caseworker creates and edits it
     full_name: str = f"Zarema Qxname{TAG}ova"
     alias: str = f"Зарема Кхалиас{TAG}"
-    phone: str = f"+7 928 {DIGITS[:3]}-{DIGITS[3:5]}-{DIGITS[5:]}"
+    phone: str = _phone("928", DIGITS)
     location: str = f"Safe flat of Qxloc{TAG}, Gudermes, 3rd floor"
     notes: str = f"Testimony: hides from her brothers with Qxnote{TAG} since March."
     passphrase: str = f"qxpass{TAG} orchard lantern river"
+    messenger: str = f"@qxmessenger{TAG}"
+    dependant_name: str = f"Adam Qxdependant{TAG}"
+    dependant_relation: str = f"nephew Qxrelation{TAG}"
+    # The pipeline's reasons and the expenses
+    decline_reason: str = f"Declined: Qxdecline{TAG} looks like a provocation"
+    reopen_reason: str = f"Reconsidered after Qxreopen{TAG} vouched"
+    close_reason: str = f"Closed: resettled through Qxclose{TAG}"
+    expense_note: str = f"Train ticket for Qxexpense{TAG}"
+    # Tasks and safety check-ins
+    task_title: str = f"Call Qxtask{TAG} about the flat"
+    checkin_channel: str = f"Signal, codeword Qxchannel{TAG}"
+    schedule_notes: str = f"Calls after 22:00 from Qxschedule{TAG}"
+    checkin_note: str = f"Safe, Qxcheckin{TAG} says hello"
+    # Shelters and their board
+    shelter_name: str = f"Flat Qxshelter{TAG}"
+    shelter_address: str = f"Ulitsa Qxaddress{TAG} 14, kv. 9, Nalchik"
+    place_need: str = f"Needs a bed away from Qxneed{TAG} for two weeks"
+    board_refusal: str = f"Refused: Qxrefusal{TAG} lives next door"
+    placement_note: str = f"Room 2, Qxplacement{TAG}"
+    # Relocation: papers, applications, journeys
+    holder_note: str = f"Passport with her aunt Qxholder{TAG}"
+    risk_note: str = f"Theft complaint filed by Qxrisk{TAG}"
+    application_refusal: str = f"Refused because of Qxapprefusal{TAG}"
+    application_notes: str = f"Embassy contact Qxappnote{TAG}"
+    travel_from: str = f"Grozny, Qxfrom{TAG} street"
+    travel_to: str = f"Moscow, Qxto{TAG} station"
+    travel_failure: str = f"Stopped at the Qxfailure{TAG} checkpoint"
+    # The public request form, its photo and the status page
+    request_name: str = f"Qxrequester{TAG} Dudaeva"
+    request_contact: str = f"{_phone('938', DIGITS2)} or @qxwatched{TAG}"
+    request_region: str = f"Гудермес, Кхрегион{TAG}"
+    request_message: str = f"Прошу помощи: Кхсообщение{TAG}, брат угрожает"
+    file_name: str = f"photo_qxfilename{TAG}.jpg"
+    exif_description: str = f"Qxexifcaption{TAG} at home"
+    exif_artist: str = f"Qxexifartist{TAG}"
+    image_comment: str = f"Qximagecomment{TAG} took this"
+    follow_up: str = f"Follow-up: Qxfollowup{TAG} moved flats"
+    second_message: str = f"Please call Qxsecond{TAG} tonight"
+    # The triage desk
+    watch_handle: str = f"@qxwatched{TAG}"
+    watch_note: str = f"Informer Qxwatchnote{TAG}"
+    interview_notes: str = f"Interview: Qxinterview{TAG} confirmed"
+    evidence_seen: str = f"Bruises, Qxevidence{TAG}"
+    references: str = f"Vouched for by Qxreference{TAG}"
+    verifying_partner: str = f"Partner Qxverifier{TAG}"
+    reply_text: str = f"We will call you, Qxreply{TAG}"
+    proposal_note: str = f"Accept: Qxproposal{TAG}"
+    proposal_override: str = f"Handle reused by Qxoverride{TAG}"
+    approval_override: str = f"Agreed, Qxapproval{TAG}"
+    triage_decline: str = f"Declined: Qxtriagedecline{TAG} is a known informer"
+    # Operator intake: a partner's referral taken by phone
+    operator_name: str = f"Qxcaller{TAG} Magomedova"
+    operator_contact: str = _phone("918", DIGITS3)
+    operator_messenger: str = f"@qxcallerhandle{TAG}"
+    operator_region: str = f"Qxcallerregion{TAG}, Urus-Martan"
+    operator_message: str = f"Called the hotline: Qxcallermessage{TAG}"
+    operator_birth_date: str = f"17 March 1994 Qxbirth{TAG}"
+    operator_partner: str = f"Qxreferrer{TAG} network"
 
     def needles(self) -> dict[str, str]:
-        """The distinctive part of each value, and each whole value."""
-        return {
-            "name": f"Qxname{TAG}",
-            "alias": f"Кхалиас{TAG}",
-            "phone digits": f"928{DIGITS}",
-            "phone E.164": f"+7928{DIGITS}",
-            "location": f"Qxloc{TAG}",
-            "notes": f"Qxnote{TAG}",
-            "passphrase": f"qxpass{TAG}",
-            "full name": self.full_name,
-            "whole alias": self.alias,
-            "whole phone": self.phone,
-            "whole location": self.location,
-            "whole notes": self.notes,
-            "whole passphrase": self.passphrase,
-        }
+        """The distinctive part of each value, each whole value, and each phone's digits."""
+        found: dict[str, str] = {}
+        for name, value in asdict(self).items():
+            tokens = TOKEN.findall(value)
+            for token in tokens:
+                found[f"{name}: {token[: -len(TAG)]}"] = token
+            found[f"whole {name}"] = value
+        for name, digits in (("928", DIGITS), ("938", DIGITS2), ("918", DIGITS3)):
+            found[f"phone {name} digits"] = f"{name}{digits}"
+            found[f"phone {name} E.164"] = f"+7{name}{digits}"
+        return found
 
 
 MARKERS = Markers()
 CANARY = f"Canary compartment {TAG}"  # operational: must be found in clear, proving the scan
+DESK = f"Intake desk {TAG}"  # the triage desk's compartment (operational too)
 
 
 # --- the scanner --------------------------------------------------------------------------
@@ -199,8 +273,16 @@ def _enrol(newcomer: Client) -> str:
     return kit[1]
 
 
-def _seize_what_the_app_wrote(org: Org) -> tuple[str, str]:
-    """Invite a caseworker who writes a case with markers; returns their kit and a 404 path."""
+@dataclass
+class Written:
+    kit: str  # the invited caseworker's recovery kit, shown once
+    missing_path: str  # a path the app logged as a 404
+    codenames: list[str]  # shown once to a requester, stored nowhere
+
+
+def _seize_what_the_app_wrote(org: Org, tmp_path: Path) -> Written:
+    """Invite a caseworker who writes a case with markers; then every other free-text field
+    of the app gets its marker, through the views, from the role that types it."""
     admin = login(Client(), org.admin)
     created = admin.post("/accounts/compartments/", {"name": CANARY})
     assert created.status_code == 302
@@ -216,8 +298,7 @@ def _seize_what_the_app_wrote(org: Org) -> tuple[str, str]:
     kit = _enrol(newcomer)
     user = User.objects.get(username="zcase")
     compartment_id = Compartment.objects.get(name=CANARY).pk
-    granted = admin.post(f"/accounts/compartments/{compartment_id}/grant/", {"user": user.pk})
-    assert granted.status_code == 302
+    writes.grant(admin, compartment_id, user)
     # The caseworker logs in again through the login form: the passphrase travels once more.
     worker = Client()
     step = worker.post("/accounts/login/", {"username": "zcase", "passphrase": MARKERS.passphrase})
@@ -243,24 +324,68 @@ def _seize_what_the_app_wrote(org: Org) -> tuple[str, str]:
     for value in (
         MARKERS.full_name,
         MARKERS.alias,
-        f"+7928{DIGITS}",
+        MARKERS.phone,  # stored as E.164, shown as people write it
         MARKERS.location,
         MARKERS.notes,
     ):
         assert value in shown, value
     # ... and finds the case by its name through the keyed-hash index (search is a POST).
     assert f"/cases/{case_id}/" in _page(worker.post("/cases/", {"q": MARKERS.full_name}))
+    # A coordinator (the board, the decisions) and a triage desk member, each logged in.
+    coordinator = org.staff("zcoord", Role.COORDINATOR)
+    desk = org.staff("zdesk", Role.TRIAGE)
+    writes.desk_open(
+        admin,
+        desk_name=DESK,
+        desk_staff=desk,
+        members=[desk.user, coordinator.user],
+        tmp_path=tmp_path,
+    )
+    writes.grant(admin, compartment_id, coordinator.user)
+    people = writes.People(
+        admin=admin,
+        worker=worker,
+        worker_keyring=Keyring(
+            user_id=user.pk,
+            private_key=user_keys_unlock(user_id=user.pk, passphrase=MARKERS.passphrase),
+        ),
+        coordinator=login(Client(), coordinator),
+        coordinator_staff=coordinator,
+        desk=login(Client(), desk),
+        desk_staff=desk,
+        compartment_id=compartment_id,
+        case_id=case_id,
+    )
+    codenames = writes.all_writes(people, MARKERS)
     # Something the app must log: a 404 (path and status only).
     missing = f"/cases/{uuid.uuid4()}/"
     assert worker.get(missing).status_code == 404
-    return kit, missing
+    return Written(kit, missing, codenames)
+
+
+@pytest.fixture
+def _logging_everything() -> Iterator[None]:
+    """The root logger at DEBUG, as an operator chasing a problem would set it: a leak into
+    the log at any level is a leak (Pillow's EXIF dump was one). django.db.backends and PIL
+    keep the levels settings.LOGGING gives them."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_logging_everything")
 def test_it_reveals_no_marker_after_a_cold_seizure(org: Org, tmp_path: Path) -> None:
-    # Given data with markers written through the app's own views and committed
-    kit, missing_path = _seize_what_the_app_wrote(org)
+    # Given data with markers written through the app's own views and committed, while the
+    # application logs at DEBUG
+    written = _seize_what_the_app_wrote(org, tmp_path)
+    kit, missing_path = written.kit, written.missing_path
     needles = {**MARKERS.needles(), "recovery kit": kit, "recovery kit, bare": kit.replace("-", "")}
+    needles |= {f"codename {n}": codename for n, codename in enumerate(written.codenames)}
     alias_settings = dict(connection.settings_dict)
     assert Session.objects.exists()
     # When the server is stopped: every connection closed, every log flushed
