@@ -100,7 +100,7 @@ def case_panel(request: HttpRequest, case: Case) -> str:
 def _audit_reads(
     user_id: int, requests: list[RequestLine], stays: list[StayLine], listed: list[str]
 ) -> None:
-    """The reads the panel makes: requests' accounts and reasons, and shelters' names."""
+    """The reads the panel makes: requests' accounts and reasons, stays' notes, shelters' names."""
     shown = [line.request for line in requests if line.readable]
     shelter_ids = {str(r.shelter_id) for r in shown} | set(listed)
     shelter_ids |= {str(line.placement.shelter_id) for line in stays if line.readable}
@@ -110,6 +110,12 @@ def _audit_reads(
             action="placement_request.list",
             object_type="placement_request",
             object_ids=[str(r.pk) for r in shown],
+        )
+        audit_record_many(
+            actor_id=user_id,
+            action="placement.list",
+            object_type="placement",
+            object_ids=[str(line.placement.pk) for line in stays if line.readable],
         )
         audit_record_many(
             actor_id=user_id,

@@ -16,8 +16,10 @@ from corridor.cases.access import member_compartment_ids
 from corridor.cases.models import Case
 from corridor.tasks.access import compartment_members
 from corridor.tasks.forms import CheckInForm, ScheduleForm, TaskForm
+from corridor.tasks.models import CheckIn
 
 DONE_SHOWN = 10
+CHECKINS_SHOWN = 5  # the latest check-ins of each schedule, with their notes
 
 
 def case_panel(request: HttpRequest, case: Case) -> str:
@@ -35,6 +37,15 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         tasks.filter(done_at__isnull=False).order_by(F("done_at").desc())[:DONE_SHOWN]
     )
     schedules = list(case.checkin_schedules.order_by("-active", "next_due_at"))
+    recent: dict[object, list[CheckIn]] = {schedule.pk: [] for schedule in schedules}
+    for checkin in (
+        CheckIn.objects.filter(schedule__in=schedules).select_related("recorded_by").order_by("-at")
+    ):
+        if len(recent[checkin.schedule_id]) < CHECKINS_SHOWN:
+            recent[checkin.schedule_id].append(checkin)
+    for schedule in schedules:
+        schedule.recent_checkins = recent[schedule.pk]  # type: ignore[attr-defined]
+    shown_checkins = [checkin for checkins in recent.values() for checkin in checkins]
     with transaction.atomic():
         audit_record_many(
             actor_id=user.pk,
@@ -47,6 +58,12 @@ def case_panel(request: HttpRequest, case: Case) -> str:
             action="checkin_schedule.list",
             object_type="checkin_schedule",
             object_ids=[str(s.pk) for s in schedules],
+        )
+        audit_record_many(
+            actor_id=user.pk,
+            action="checkin.list",
+            object_type="checkin",
+            object_ids=[str(c.pk) for c in shown_checkins],
         )
     today = timezone.localdate()
     task_form = None

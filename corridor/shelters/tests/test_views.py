@@ -103,9 +103,11 @@ def test_it_runs_a_stay_from_the_case_page(team: Team) -> None:
     assert not Placement.objects.exists()
     # Placed today: the board shows the person with the days left before the cap
     worker.post(
-        f"/shelters/requests/{request.pk}/place/", {"place-starts_on": team.today.isoformat()}
+        f"/shelters/requests/{request.pk}/place/",
+        {"place-starts_on": team.today.isoformat(), "place-note": "Room 2, lower bunk"},
     )
     placement = Placement.objects.get(case=case)
+    assert "Room 2, lower bunk" in worker.get(case_page).content.decode()  # the stay's note
     board_page = board.get(f"/shelters/{team.shelter.pk}/").content.decode()
     assert "Panelcase Person" in board_page and "1 / 3" in board_page
     assert "<td>42" in board_page

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from conftest import login
+from corridor.audit.models import AuditEntry
 from corridor.tasks.actions import task_create
 from corridor.tasks.models import CheckIn, CheckInSchedule, Duty, Task
 from corridor.tasks.tests.conftest import Team, schedule_missed
@@ -85,6 +86,9 @@ def test_it_agrees_a_schedule_and_records_a_checkin_from_the_case_page(team: Tea
     client.post(f"/tasks/checkins/{schedule.pk}/record/", {"checkin-note": "at the flat"})
     assert CheckIn.objects.filter(schedule=schedule).count() == 1
     assert CheckInSchedule.objects.get().next_due_at > schedule.next_due_at
+    # The check-in and its note show on the case page, and that read is audited
+    assert "at the flat" in client.get(_case_page(team)).content.decode()
+    assert AuditEntry.objects.filter(action="checkin.list").exists()
 
 
 def test_it_shows_a_form_error_and_changes_nothing_for_a_bad_schedule(team: Team) -> None:
