@@ -26,7 +26,10 @@ demo: venv messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 
+# The worker (overdue tasks, missed check-ins) runs beside the server and stops with it.
 run: demo
+	$(BIN)/python manage.py work --interval 60 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv

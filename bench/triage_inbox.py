@@ -37,15 +37,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
+from benchdb import django_setup, throwaway_database
+
 BENCH_DATABASE = "corridor_bench_triage"
 AIM_MS = {300: 300.0, 5000: 500.0}
 FIRST = ["Асланбек", "Ибрагим", "Магомед", "Руслан", "Тимур", "Зелимхан", "Алихан", "Ислам"]
@@ -79,58 +76,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=2023)
     return parser.parse_args()
-
-
-# --- the throwaway database ------------------------------------------------------------
-
-
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-@contextmanager
-def throwaway_database(database_url: str, workdir: Path) -> Iterator[str]:
-    if not database_url:
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    parts = urlsplit(database_url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit("--database-url: only postgres:// is supported (SQLite is the default)")
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-    _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    _postgres_admin(database_url, f"CREATE DATABASE {BENCH_DATABASE}")
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-
-
-def django_setup(database_url: str, workdir: Path) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CORRIDOR_VAR_DIR"] = str(workdir)
-    os.environ["CORRIDOR_LOG_FILE"] = str(workdir / "bench.log")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "corridor.settings"
-    sys.path[:0] = [str(REPO_DIR)]
-
-    import django
-    from django.conf import settings
-
-    settings.ROOT_URLCONF = __name__  # corridor's URLs plus the baseline page below
-    settings.CORRIDOR_KDF_OPSLIMIT = 1  # Argon2 runs at login only; set-up stays quick
-    settings.CORRIDOR_KDF_MEMLIMIT = 8192
-    django.setup()
-
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _plain_inbox(request: Any) -> Any:
@@ -464,8 +409,15 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="corridor-triage-bench-"))
     try:
-        with throwaway_database(args.database_url, workdir) as database_url:
-            django_setup(database_url, workdir)
+        with throwaway_database(
+            args.database_url, BENCH_DATABASE, sqlite_dir=workdir
+        ) as database_url:
+            django_setup(
+                database_url,
+                workdir,
+                environment={"ALLOWED_HOSTS": "testserver"},  # the test Client's host
+                root_urlconf=__name__,  # Corridor's URLs plus the baseline page below
+            )
             run_size(sizes[0], args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -19,33 +19,41 @@ def _text_valid(value: str) -> None:
     text_check(value, max_length=100_000)
 
 
+def _private_line(label: Any, help_text: Any, field: str) -> forms.CharField:
+    """An optional line of the request (`field` of FIELD_MAX), kept from spell checkers."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=FIELD_MAX[field],
+        required=False,
+        validators=[_text_valid],
+        widget=forms.TextInput(attrs=_PRIVATE),
+    )
+
+
+def _message_box(label: Any, rows: int) -> forms.CharField:
+    """The required message of a request or a follow-up."""
+    return forms.CharField(
+        label=label,
+        max_length=FIELD_MAX["message"],
+        validators=[_text_valid],
+        error_messages={"required": _("Please write your message.")},
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": rows}),
+    )
+
+
 class RequestForm(forms.Form):
-    name = forms.CharField(
-        label=_("Your name"),
-        help_text=_("Any name or nickname: it does not have to be your real one."),
-        max_length=FIELD_MAX["name"],
-        required=False,
-        validators=[_text_valid],
-        widget=forms.TextInput(attrs=_PRIVATE),
+    name = _private_line(
+        _("Your name"),
+        _("Any name or nickname: it does not have to be your real one."),
+        "name",
     )
-    contact = forms.CharField(
-        label=_("How can we reach you safely?"),
-        help_text=_(
-            "A phone number, a messenger username or an e-mail address that only you read."
-        ),
-        max_length=FIELD_MAX["contact"],
-        required=False,
-        validators=[_text_valid],
-        widget=forms.TextInput(attrs=_PRIVATE),
+    contact = _private_line(
+        _("How can we reach you safely?"),
+        _("A phone number, a messenger username or an e-mail address that only you read."),
+        "contact",
     )
-    region = forms.CharField(
-        label=_("Where are you now?"),
-        help_text=_("A region or city is enough."),
-        max_length=FIELD_MAX["region"],
-        required=False,
-        validators=[_text_valid],
-        widget=forms.TextInput(attrs=_PRIVATE),
-    )
+    region = _private_line(_("Where are you now?"), _("A region or city is enough."), "region")
     threat = forms.ChoiceField(
         label=_("Who threatens you?"),
         choices=[("", "—"), *Threat.choices],
@@ -56,13 +64,7 @@ class RequestForm(forms.Form):
         choices=[("", "—"), *Urgency.choices],
         required=False,
     )
-    message = forms.CharField(
-        label=_("What happened, and what do you need?"),
-        max_length=FIELD_MAX["message"],
-        validators=[_text_valid],
-        error_messages={"required": _("Please write your message.")},
-        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 8}),
-    )
+    message = _message_box(_("What happened, and what do you need?"), rows=8)
     # A field people do not see (hidden by a CSS class) and scripts fill in.
     website = forms.CharField(
         label=_("Leave this field empty"), required=False, widget=forms.TextInput(attrs={
@@ -101,10 +103,4 @@ class CodenameForm(forms.Form):
 
 
 class FollowUpForm(CodenameForm):
-    message = forms.CharField(
-        label=_("Write to us"),
-        max_length=FIELD_MAX["message"],
-        validators=[_text_valid],
-        error_messages={"required": _("Please write your message.")},
-        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 6}),
-    )
+    message = _message_box(_("Write to us"), rows=6)

@@ -4,7 +4,8 @@ Django's development server logs every request line with its time (`django.serve
 `django.request` logs every 4xx and 5xx with the request attached (its address, agent and
 body are one handler away). For `/help/` paths this filter drops both, except server errors,
 which it keeps as a bare line: the status, the exception's type and where it was raised,
-never its message, the request or any argument.
+never its message, the request or any argument, and its time cut to the hour like every
+other time of a request.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class IntakeLogFilter(logging.Filter):
             where = f" {type(exc).__name__}" + (
                 f" at {last.filename}:{last.lineno}" if last else ""
             )
+        record.created = record.created - record.created % 3600
+        record.msecs = 0.0
+        record.relativeCreated = 0.0
         record.msg = f"intake view failed with status {status}{where}"
         record.args = ()
         record.exc_info = None

@@ -76,8 +76,9 @@ def _foreign_origin(request: HttpRequest) -> bool:
 
 def _post_read(request: HttpRequest) -> None:
     """Parse the body with files kept in memory, or raise _Unreadable."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > REQUEST_MAX_BYTES:
-        raise _Unreadable("too large")
+    length = str(request.META.get("CONTENT_LENGTH") or "0").strip()
+    if not length.isdigit() or int(length) > REQUEST_MAX_BYTES:
+        raise _Unreadable("bad or too large Content-Length")
     request.upload_handlers = [MemoryOnlyUploadHandler(request)]
     try:
         request.POST  # noqa: B018 (parses the body)
@@ -99,6 +100,21 @@ def _refusal_page(
     return _page(request, template, language, {"form": form, "refusal": message}, status)
 
 
+def _post_refusal(
+    request: HttpRequest, template: str, language: str, blank_form: Any, unreadable: str
+) -> HttpResponse | None:
+    """The refusal of a POST from another site (403) or of a body that cannot be read (413,
+    with the message `unreadable`), shown with `blank_form`; None once the body is parsed."""
+    if _foreign_origin(request):
+        message = _("This form was sent from another site.")
+        return _refusal_page(request, template, language, blank_form, message, 403)
+    try:
+        _post_read(request)
+    except _Unreadable:
+        return _refusal_page(request, template, language, blank_form, unreadable, 413)
+    return None
+
+
 def _messages(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
@@ -115,23 +131,13 @@ def _request_form(request: HttpRequest, language: str) -> HttpResponse:
     template = "intake/form.html"
     if request.method == "GET":
         return _page(request, template, language, {"form": RequestForm(), "max_files": MAX_FILES})
-    if _foreign_origin(request):
-        return _refusal_page(
-            request,
-            template,
-            language,
-            RequestForm(),
-            _("This form was sent from another site."),
-            403,
-        )
-    try:
-        _post_read(request)
-    except _Unreadable:
-        message = _(
-            "Your request was NOT sent: it was too large or could not be read. "
-            "Attach at most 5 files of 5 MB each, 10 MB in all."
-        )
-        return _refusal_page(request, template, language, RequestForm(), message, 413)
+    unreadable = _(
+        "Your request was NOT sent: it was too large or could not be read. "
+        "Attach at most 5 files of 5 MB each, 10 MB in all."
+    )
+    refused = _post_refusal(request, template, language, RequestForm(), unreadable)
+    if refused is not None:
+        return refused
     form = RequestForm(request.POST)
     context: dict[str, Any] = {"form": form, "max_files": MAX_FILES}
     if not form.is_valid():
@@ -170,21 +176,11 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
     template = "intake/status.html"
     if request.method == "GET":
         return _page(request, template, language, {"form": CodenameForm()})
-    if _foreign_origin(request):
-        return _refusal_page(
-            request,
-            template,
-            language,
-            CodenameForm(),
-            _("This form was sent from another site."),
-            403,
-        )
-    try:
-        _post_read(request)
-    except _Unreadable:
-        return _refusal_page(
-            request, template, language, CodenameForm(), _("This could not be read."), 413
-        )
+    refused = _post_refusal(
+        request, template, language, CodenameForm(), _("This could not be read.")
+    )
+    if refused is not None:
+        return refused
     writing = "message" in request.POST
     form: CodenameForm = FollowUpForm(request.POST) if writing else CodenameForm(request.POST)
     if not form.is_valid():

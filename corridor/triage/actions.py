@@ -1,8 +1,10 @@
 """Triage writes: each one transaction with its audit entry; bad input changes nothing.
 
 Accepting a request takes two desk members (T4): one proposes, another approves, and the
-approver must hold the key of the compartment the case goes to. A request with a watch-list
-hit needs an explicit override reason from each of them. The actions check these rules
+approver must hold the key of the compartment the case goes to, and the proposer must still
+be an active desk member allowed to approve (a proposal by someone deactivated or moved off
+the desk since has lapsed and is made again). A request with a watch-list hit needs an
+explicit override reason from each of them. The actions check these rules
 themselves, whatever view calls them; roles are checked again here because a wrong role
 must never let a request through.
 """
@@ -50,6 +52,11 @@ TEXT_MAX = 20000
 REASON_MAX = 5000
 DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.DECLINED, SubmissionStatus.SPAM)
 OPERATOR_CHANNELS = tuple(c for c in Channel.values if c != Channel.WEB)
+# The request's status once the desk has decided.
+DECISION_STATUS = {
+    Decision.ACCEPTED: SubmissionStatus.ACCEPTED,
+    Decision.DECLINED: SubmissionStatus.DECLINED,
+}
 # Payload fields the case takes as fields of its own (the rest go into its notes).
 CASE_FIELDS = ("name", "region", "threat", "urgency")
 
@@ -76,12 +83,19 @@ def _desk() -> IntakeDesk:
     return desk
 
 
+def _may_act_on_desk(user_id: int | None, compartment_id: int, permission: str) -> bool:
+    """True if the user is active, a member of the desk compartment, and may `permission`."""
+    if user_id is None:
+        return False
+    user = User.objects.filter(pk=user_id).first()
+    member = Membership.objects.filter(user_id=user_id, compartment_id=compartment_id)
+    return user is not None and user.may(permission) and member.exists()
+
+
 def _desk_member(actor_id: int, permission: str) -> IntakeDesk:
     """The desk, if the actor is one of its members and their role allows `permission`."""
     desk = _desk()
-    user = User.objects.filter(pk=actor_id).first()
-    member = Membership.objects.filter(user_id=actor_id, compartment_id=desk.compartment_id)
-    if user is None or not user.may(permission) or not member.exists():
+    if not _may_act_on_desk(actor_id, desk.compartment_id, permission):
         raise ValidationError(
             _("Only a member of the intake desk whose role allows it can do this."),
             code="not_desk_member",
@@ -114,6 +128,35 @@ def _status(actor_id: int, head: Submission, status: str) -> None:
     if head.status != status:
         submission_status_set(actor_id=actor_id, submission=head, status=status)
         head.status = status
+
+
+def proposal_standing(vetting: Vetting | None) -> bool:
+    """True if the vetting holds a proposal whose author could still make it.
+
+    A proposal counts only while its author is active, on the desk and allowed to approve:
+    a member deactivated (arrested, coerced) or moved off the desk since cannot be the first
+    of the two people (T4). Such a proposal has lapsed: another member proposes again.
+    """
+    return vetting is not None and _may_act_on_desk(
+        vetting.proposed_by_id, vetting.compartment_id, "intake.approve"
+    )
+
+
+def _decision_record(
+    *, actor_id: int, head: Submission, vetting: Vetting, decision: Decision, audit_action: str
+) -> None:
+    """Close the request with `decision` (its status follows), by the actor, now, audited."""
+    vetting.decision = decision
+    vetting.decided_by_id = actor_id
+    vetting.decided_at = timezone.now()
+    vetting.save()
+    _status(actor_id, head, DECISION_STATUS[decision])
+    audit_record(
+        actor_id=actor_id,
+        action=audit_action,
+        object_type="intake.Submission",
+        object_id=str(head.pk),
+    )
 
 
 # --- keyed hashes -----------------------------------------------------------------------------
@@ -247,13 +290,13 @@ def accept_propose(
     with transaction.atomic():
         head = _head_locked(submission)
         _undecided(head)
-        if head.status == SubmissionStatus.ACCEPT_PROPOSED:
+        vetting = _vetting(head, desk)
+        if head.status == SubmissionStatus.ACCEPT_PROPOSED and proposal_standing(vetting):
             raise ValidationError(
                 _("Acceptance has been proposed already: a second person approves it."),
                 code="proposed",
             )
         hit = _override_check(_opened(head), override_reason)
-        vetting = _vetting(head, desk)
         vetting.proposed_by_id = actor_id
         vetting.proposed_at = timezone.now()
         vetting.proposed_compartment = compartment
@@ -327,6 +370,14 @@ def accept_approve(
             raise ValidationError(
                 _("A second person must approve: you proposed this yourself."), code="self"
             )
+        if not proposal_standing(vetting):
+            raise ValidationError(
+                _(
+                    "The person who proposed this can no longer approve requests: "
+                    "a desk member must propose it again."
+                ),
+                code="proposal_lapsed",
+            )
         if not Membership.objects.filter(user_id=actor_id, compartment=compartment).exists():
             raise ValidationError(
                 _("You are not a member of this compartment: choose one you hold the key of."),
@@ -337,20 +388,16 @@ def accept_approve(
         case = case_create(actor_id=actor_id, compartment=compartment, **_case_values(thread))
         case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.VETTING)
         case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.ACCEPTED)
-        vetting.decision = Decision.ACCEPTED
-        vetting.decided_by_id = actor_id
-        vetting.decided_at = timezone.now()
         vetting.target_compartment = compartment
         vetting.approval_override = override_reason if hit else ""
-        vetting.save()
         Submission.objects.filter(pk=head.pk).update(case_id=case.pk)
         head.case_id = case.pk
-        _status(actor_id, head, SubmissionStatus.ACCEPTED)
-        audit_record(
+        _decision_record(
             actor_id=actor_id,
-            action="triage.approve",
-            object_type="intake.Submission",
-            object_id=str(head.pk),
+            head=head,
+            vetting=vetting,
+            decision=Decision.ACCEPTED,
+            audit_action="triage.approve",
         )
     return case
 
@@ -365,17 +412,13 @@ def request_decline(*, actor_id: int, submission: Submission, reason: str) -> Ve
         head = _head_locked(submission)
         _undecided(head)
         vetting = _vetting(head, desk)
-        vetting.decision = Decision.DECLINED
-        vetting.decided_by_id = actor_id
-        vetting.decided_at = timezone.now()
         vetting.decline_reason = reason
-        vetting.save()
-        _status(actor_id, head, SubmissionStatus.DECLINED)
-        audit_record(
+        _decision_record(
             actor_id=actor_id,
-            action="triage.decline",
-            object_type="intake.Submission",
-            object_id=str(head.pk),
+            head=head,
+            vetting=vetting,
+            decision=Decision.DECLINED,
+            audit_action="triage.decline",
         )
     return vetting
 

@@ -7,11 +7,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -97,14 +100,18 @@ def _thread_items(thread: OpenedThread) -> list[tuple[str, int, Any, dict[str, A
     return sorted(items, key=lambda item: item[1])
 
 
-def _request_page(request: HttpRequest, head: Submission, **forms: Any) -> HttpResponse:
+def _compartments_held(request: HttpRequest) -> QuerySet[Compartment]:
+    """The compartments whose key this user holds: the ones a case may be approved into."""
+    held = Membership.objects.filter(user_id=staff_user(request).pk).values("compartment_id")
+    return Compartment.objects.filter(pk__in=held).order_by("name")
+
+
+def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -> HttpResponse:
     user = staff_user(request)
     opener = PayloadOpener(deferred=True)
     flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener)[0]
     vetting = Vetting.objects.filter(submission=head).first()
-    mine = Compartment.objects.filter(
-        pk__in=Membership.objects.filter(user_id=user.pk).values("compartment_id")
-    ).order_by("name")
+    mine = _compartments_held(request)
     checklist_initial = {}
     if vetting is not None:
         checklist_initial = {
@@ -126,13 +133,15 @@ def _request_page(request: HttpRequest, head: Submission, **forms: Any) -> HttpR
         "items": _thread_items(flagged.thread),
         "attachments": attachments,
         "may_approve": user.may("intake.approve"),
-        "checklist_form": forms.get("checklist_form") or ChecklistForm(initial=checklist_initial),
-        "propose_form": forms.get("propose_form") or ProposeForm(),
-        "approve_form": forms.get("approve_form")
+        "checklist_form": bound.get("checklist_form") or ChecklistForm(initial=checklist_initial),
+        "propose_form": bound.get("propose_form") or ProposeForm(),
+        "approve_form": bound.get("approve_form")
         or ApproveForm(mine=mine, initial=approve_initial),
-        "decline_form": forms.get("decline_form") or DeclineForm(),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "decline_form": bound.get("decline_form") or DeclineForm(),
+        "reply_form": bound.get("reply_form") or ReplyForm(),
         "own_proposal": vetting is not None and vetting.proposed_by_id == user.pk,
+        "proposal_lapsed": head.status == SubmissionStatus.ACCEPT_PROPOSED
+        and not actions.proposal_standing(vetting),
     }
     return render(request, "triage/request.html", context)
 
@@ -176,116 +185,77 @@ def attachment(
     return response
 
 
-def _post(
-    request: HttpRequest,
-    submission_id: uuid.UUID,
+def _desk_write(
     *,
     permission: str,
-    form: Any,
+    form: Callable[[HttpRequest], forms.Form],
     form_name: str,
-    run: Callable[[int, Submission, dict[str, Any]], Any],
-    done: str,
-) -> HttpResponse:
-    """Validate, call the action, and come back to the request with its message."""
-    head = thread_for_user(request, submission_id, permission=permission)
-    if form.is_valid():
-        try:
-            run(staff_user(request).pk, head, form.cleaned_data)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+    action: Callable[..., Any],
+    done: str | Promise,
+) -> Callable[[HttpRequest, uuid.UUID], HttpResponse]:
+    """A POST view of the request page: validate `form`, call `action`, and come back.
+
+    `action` is a triage action taking `actor_id`, `submission` and the form's fields. A
+    refusal (an invalid form or the action's ValidationError) shows the request page again
+    with the form as it was sent and the reason as a message.
+    """
+
+    @require_http_methods(["POST"])
+    @require_permission(permission)
+    def view(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+        head = thread_for_user(request, submission_id, permission=permission)
+        bound = form(request)
+        if bound.is_valid():
+            try:
+                action(actor_id=staff_user(request).pk, submission=head, **bound.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, str(done))
+                return redirect("triage:request", submission_id=head.pk)
         else:
-            messages.success(request, done)
-            return redirect("triage:request", submission_id=head.pk)
-    else:
-        messages.error(request, _("Please correct the form."))
-    head.refresh_from_db()
-    response = _request_page(request, head, **{form_name: form})
-    response.status_code = 200
-    return response
+            messages.error(request, _("Please correct the form."))
+        head.refresh_from_db()
+        return _request_page(request, head, **{form_name: bound})
+
+    return view
 
 
-@require_http_methods(["POST"])
-@require_permission("intake.triage")
-def checklist(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    return _post(
-        request,
-        submission_id,
-        permission="intake.triage",
-        form=ChecklistForm(request.POST),
-        form_name="checklist_form",
-        run=lambda actor, head, data: actions.checklist_save(
-            actor_id=actor, submission=head, **data
-        ),
-        done=_("Checklist saved."),
-    )
-
-
-@require_http_methods(["POST"])
-@require_permission("intake.approve")
-def propose(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    return _post(
-        request,
-        submission_id,
-        permission="intake.approve",
-        form=ProposeForm(request.POST),
-        form_name="propose_form",
-        run=lambda actor, head, data: actions.accept_propose(
-            actor_id=actor, submission=head, **data
-        ),
-        done=_("Acceptance proposed. A second desk member must approve it."),
-    )
-
-
-@require_http_methods(["POST"])
-@require_permission("intake.approve")
-def approve(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    user = staff_user(request)
-    mine = Compartment.objects.filter(
-        pk__in=Membership.objects.filter(user_id=user.pk).values("compartment_id")
-    )
-    return _post(
-        request,
-        submission_id,
-        permission="intake.approve",
-        form=ApproveForm(request.POST, mine=mine),
-        form_name="approve_form",
-        run=lambda actor, head, data: actions.accept_approve(
-            actor_id=actor, submission=head, **data
-        ),
-        done=_("Accepted: the case is open in its compartment."),
-    )
-
-
-@require_http_methods(["POST"])
-@require_permission("intake.triage")
-def decline(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    return _post(
-        request,
-        submission_id,
-        permission="intake.triage",
-        form=DeclineForm(request.POST),
-        form_name="decline_form",
-        run=lambda actor, head, data: actions.request_decline(
-            actor_id=actor, submission=head, **data
-        ),
-        done=_("Declined."),
-    )
-
-
-@require_http_methods(["POST"])
-@require_permission("intake.triage")
-def reply(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    return _post(
-        request,
-        submission_id,
-        permission="intake.triage",
-        form=ReplyForm(request.POST),
-        form_name="reply_form",
-        run=lambda actor, head, data: actions.request_reply(
-            actor_id=actor, submission=head, **data
-        ),
-        done=_("Reply sent. The requester reads it with their codename."),
-    )
+checklist = _desk_write(
+    permission="intake.triage",
+    form=lambda request: ChecklistForm(request.POST),
+    form_name="checklist_form",
+    action=actions.checklist_save,
+    done=gettext_lazy("Checklist saved."),
+)
+propose = _desk_write(
+    permission="intake.approve",
+    form=lambda request: ProposeForm(request.POST),
+    form_name="propose_form",
+    action=actions.accept_propose,
+    done=gettext_lazy("Acceptance proposed. A second desk member must approve it."),
+)
+approve = _desk_write(
+    permission="intake.approve",
+    form=lambda request: ApproveForm(request.POST, mine=_compartments_held(request)),
+    form_name="approve_form",
+    action=actions.accept_approve,
+    done=gettext_lazy("Accepted: the case is open in its compartment."),
+)
+decline = _desk_write(
+    permission="intake.triage",
+    form=lambda request: DeclineForm(request.POST),
+    form_name="decline_form",
+    action=actions.request_decline,
+    done=gettext_lazy("Declined."),
+)
+reply = _desk_write(
+    permission="intake.triage",
+    form=lambda request: ReplyForm(request.POST),
+    form_name="reply_form",
+    action=actions.request_reply,
+    done=gettext_lazy("Reply sent. The requester reads it with their codename."),
+)
 
 
 @require_http_methods(["GET", "POST"])

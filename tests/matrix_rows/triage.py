@@ -8,10 +8,12 @@ needs no desk membership (a caseworker takes a hotline call), so outsiders may d
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
 
+from conftest import Staff
 from corridor.accounts.roles import Role
 from corridor.cases.models import Case
 from corridor.intake.actions import intake_desk_create, submission_create
@@ -75,6 +77,29 @@ def _status(world: World, key: str) -> str:
     return Submission.objects.get(pk=_x(world)[key].pk).status
 
 
+def _desk_post(
+    name: str,
+    *,
+    data: Callable[[World], dict[str, Any]],
+    effect: Callable[[World, Staff], bool],
+    request: str = "request",
+) -> Row:
+    """A write on a request's page: desk members act and come back to the page, outsiders get
+    404 and change nothing. `request` names the request of `build` it is about."""
+    return Row(
+        name,
+        "POST",
+        DESK,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=lambda w: {"submission_id": _x(w)[request].pk},
+        data=data,
+        location=lambda w: rf"/triage/{_x(w)[request].pk}/",
+        effect=effect,
+    )
+
+
 ROWS: list[Row] = [
     Row("triage:inbox", "GET", DESK, outsider_status=404, shows=lambda w: REQUESTER),
     Row(
@@ -95,69 +120,35 @@ ROWS: list[Row] = [
             "attachment_id": _x(w)["attachment"].pk,
         },
     ),
-    Row(
+    _desk_post(
         "triage:checklist",
-        "POST",
-        DESK,
-        status=302,
-        outsider_status=404,
-        outsider_effect=False,
-        kwargs=_request,
         data=lambda w: {"interview_notes": "Matrix interview"},
-        location=lambda w: rf"/triage/{_x(w)['request'].pk}/",
         effect=lambda w, s: Vetting.objects.filter(
             submission=_x(w)["request"], checked_by=s.user
         ).exists(),
     ),
-    Row(
+    _desk_post(
         "triage:propose",
-        "POST",
-        DESK,
-        status=302,
-        outsider_status=404,
-        outsider_effect=False,
-        kwargs=_request,
         data=lambda w: {"compartment": w.north.pk},
-        location=lambda w: rf"/triage/{_x(w)['request'].pk}/",
         effect=lambda w, s: _status(w, "request") == "accept_proposed",
     ),
-    Row(
+    _desk_post(
         "triage:approve",
-        "POST",
-        DESK,
-        status=302,
-        outsider_status=404,
-        outsider_effect=False,
-        kwargs=lambda w: {"submission_id": _x(w)["proposed"].pk},
+        request="proposed",
         data=lambda w: {"compartment": w.north.pk},
-        location=lambda w: rf"/triage/{_x(w)['proposed'].pk}/",
         effect=lambda w, s: (
             _status(w, "proposed") == "accepted"
             and Case.objects.filter(compartment=w.north, assignee=s.user).exists()
         ),
     ),
-    Row(
+    _desk_post(
         "triage:decline",
-        "POST",
-        DESK,
-        status=302,
-        outsider_status=404,
-        outsider_effect=False,
-        kwargs=_request,
         data=lambda w: {"reason": "Matrix reason"},
-        location=lambda w: rf"/triage/{_x(w)['request'].pk}/",
         effect=lambda w, s: _status(w, "request") == "declined",
     ),
-    Row(
+    _desk_post(
         "triage:reply",
-        "POST",
-        DESK,
-        status=302,
-        outsider_status=404,
-        outsider_effect=False,
-        kwargs=_request,
         data=lambda w: {"text": "Matrix reply"},
-        location=lambda w: rf"/triage/{_x(w)['request'].pk}/",
         effect=lambda w, s: Reply.objects.filter(author=s.user).exists(),
     ),
     # Recording needs no desk membership: the request is sealed to the intake public key.

@@ -305,6 +305,26 @@ def test_it_refuses_a_broken_multipart_body(desk: Desk) -> None:
     assert not Submission.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/help/en/", "/help/en/status/"])
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
+def test_it_refuses_a_malformed_content_length_clearly(desk: Desk, path: str, length: str) -> None:
+    # Given a body whose Content-Length header is not a number of bytes
+    client = Client(raise_request_exception=False)
+    # When it is posted to the form or the status page
+    response = client.generic(
+        "POST",
+        path,
+        b"message=hello+there",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=length,
+    )
+    # Then it is refused with a message, not a server error, and nothing is stored
+    assert response.status_code == 413
+    assert "could not be read" in response.content.decode()
+    assert not Submission.objects.exists()
+    _no_cookie(response)
+
+
 def test_it_speaks_the_requesters_language_when_refusing(desk: Desk) -> None:
     # Given the same empty message sent to the Russian and to the English form
     with translation.override("ru"):
@@ -452,6 +472,9 @@ def test_it_logs_nothing_of_a_request_its_address_or_agent(
     # And the 500 is still known, as a bare line
     failures = [r for r in caplog.records if "intake view failed" in r.getMessage()]
     assert len(failures) == 1 and "RuntimeError" in failures[0].getMessage()
+    # And its time says the hour and nothing finer
+    assert failures[0].created % 3600 == 0 and failures[0].msecs == 0
+    assert failures[0].relativeCreated == 0
     assert not [r for r in caplog.records if "/help/" in r.getMessage()]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from conftest import Staff, login
+from corridor.accounts.actions import staff_deactivate, staff_role_change
+from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case, CaseTransition
 from corridor.intake import codename as codenames
@@ -17,6 +20,7 @@ from corridor.intake.models import Submission
 from corridor.triage import actions
 from corridor.triage.models import Vetting, WatchEntry
 from corridor.vault.keyring import keyring_activated
+from corridor.vault.models import Membership
 
 from .conftest import Desk
 
@@ -158,6 +162,72 @@ def test_it_declines_with_a_reason_and_never_accepts_afterwards(desk: Desk) -> N
     # And a declined request can be neither proposed nor approved
     _refused(desk.second, actions.accept_propose, request, "decided already")
     _refused(desk.second, actions.accept_approve, request, "decided already", compartment=north)
+
+
+def test_it_never_approves_a_proposal_that_was_declined(desk: Desk) -> None:
+    # Given a request proposed by one desk member and then declined by another
+    request = desk.submit(**PAYLOAD)
+    north = desk.org.compartment("North")
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north)
+    _as(desk.coordinator, actions.request_decline, submission=request, reason="A known trap")
+    # When a third person approves the old proposal, then it is refused and changes nothing
+    _refused(desk.second, actions.accept_approve, request, "decided already", compartment=north)
+
+
+def test_it_refuses_the_proposers_approval_from_a_second_session(desk: Desk) -> None:
+    # Given a request proposed by a desk member in one browser
+    request = desk.submit(**PAYLOAD)
+    north = desk.org.compartment("North")
+    first = login(Client(), desk.first)
+    assert (
+        first.post(f"/triage/{request.pk}/propose/", {"compartment": north.pk}).status_code == 302
+    )
+    before = _state(request)
+    # When the same person logs in again elsewhere and approves it there
+    other = login(Client(), desk.first)
+    page = other.post(f"/triage/{request.pk}/approve/", {"compartment": north.pk})
+    # Then the second session is still the same person: refused, nothing changes
+    assert page.status_code == 200 and "you proposed this yourself" in page.content.decode()
+    assert _state(request) == before
+
+
+def _deactivate(desk: Desk, staff: Staff) -> None:
+    with keyring_activated(desk.org.admin.keyring):
+        staff_deactivate(
+            keyring=desk.org.admin.keyring, actor_id=desk.org.admin.user.pk, user=staff.user
+        )
+
+
+def _leave_desk(desk: Desk, staff: Staff) -> None:
+    Membership.objects.filter(user=staff.user, compartment_id=desk.desk.compartment_id).delete()
+
+
+def _lose_the_role(desk: Desk, staff: Staff) -> None:
+    staff_role_change(actor_id=desk.org.admin.user.pk, user=staff.user, role=Role.CASEWORKER)
+
+
+@pytest.mark.parametrize("change", [_deactivate, _leave_desk, _lose_the_role])
+def test_it_lets_a_proposal_lapse_when_its_author_may_no_longer_make_it(
+    desk: Desk, change: Callable[[Desk, Staff], None]
+) -> None:
+    # Given a request proposed by a desk member who is then deactivated (arrested, coerced),
+    # taken off the desk, or given a role that may not approve
+    request = desk.submit(**PAYLOAD)
+    north = desk.org.compartment("North")
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north)
+    change(desk, desk.first)
+    # When a second member approves it, then that is refused: one person would decide alone
+    _refused(desk.second, actions.accept_approve, request, "propose it again", compartment=north)
+    # And the request page says so and offers to propose it again
+    page = login(Client(), desk.second).get(f"/triage/{request.pk}/").content.decode()
+    assert "propose it again" in page and f"/triage/{request.pk}/propose/" in page
+    # When the second member proposes it again, a third person's approval accepts it
+    _as(desk.second, actions.accept_propose, submission=request, compartment=north)
+    third = desk.org.staff("desk-third", Role.TRIAGE, ("Desk", "North"))
+    _refused(desk.second, actions.accept_approve, request, "second person", compartment=north)
+    _as(third, actions.accept_approve, submission=request, compartment=north)
+    request.refresh_from_db()
+    assert request.status == "accepted"
 
 
 def test_it_needs_an_override_reason_from_both_people_on_a_watch_list_hit(desk: Desk) -> None:
