@@ -31,7 +31,7 @@ from corridor.cases.models import (
     Stage,
     ThreatSource,
 )
-from corridor.cases.pipeline import Move, TransitionRefused, move_require
+from corridor.cases.pipeline import Move, TransitionRefused, move_require, stage_expect
 from corridor.cases.search import case_search_terms_rebuild
 from corridor.vault.models import Compartment, Membership
 
@@ -221,18 +221,21 @@ def case_move_to_stage(
     reason: str = "",
     outcome: str = "",
     at: datetime | None = None,
+    expected_stage: str | None = None,
 ) -> CaseTransition:
     """Move the case along the pipeline (pipeline.MOVES), recording who, when and why.
 
     Raises TransitionRefused, changing nothing, for a move the table does not hold, a missing
     reason or outcome, or a time in the future, before the case began or before its last
-    move. The case row is locked first, so two moves at once cannot both apply. Safe inside
-    an outer transaction (this one becomes a savepoint).
+    move; and, given `expected_stage` (the stage a view checked the mover's permission for),
+    if the case is no longer there. The case row is locked first, so two moves at once
+    cannot both apply. Safe inside an outer transaction (this one becomes a savepoint).
     """
     at = at or timezone.now()
     reason = _note_clean(reason, REASON_MAX)
     with transaction.atomic():
         row = Case.objects.select_for_update().values("stage", "created_at").get(pk=case.pk)
+        stage_expect(row["stage"], expected_stage)
         move = move_require(row["stage"], to_stage)
         _move_check(move, reason, outcome)
         last = case.transitions.order_by("-seq").values_list("seq", "at").first()

@@ -22,33 +22,42 @@ def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class CaseCreateForm(forms.Form):
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment"), queryset=Compartment.objects.none()
-    )
+class _PersonForm(forms.Form):
+    """The person's details both the new-case and the edit screens ask for."""
+
     full_name = forms.CharField(label=_("Name or alias"), max_length=person.NAME_MAX)
     aliases = forms.CharField(
         label=_("Other names and spellings (one per line)"),
         required=False,
-        widget=_textarea(2),
-        max_length=2000,
+        widget=_textarea(3),
+        max_length=5000,
     )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     location = forms.CharField(label=_("Where they are now"), required=False, max_length=300)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(4), max_length=20000)
     risk_level = forms.ChoiceField(
         label=_("Risk level"), choices=RiskLevel.choices, initial=RiskLevel.MEDIUM
     )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(6), max_length=20000)
 
-    def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
+    def clean_full_name(self) -> str:
+        return person.full_name_clean(self.cleaned_data["full_name"])
 
     def clean_phone(self) -> str:
         return person.phone_clean(self.cleaned_data["phone"])
 
     def clean_aliases(self) -> list[str]:
         return person.lines_clean(self.cleaned_data["aliases"].splitlines())
+
+
+class CaseCreateForm(_PersonForm):
+    compartment = forms.ModelChoiceField(
+        label=_("Compartment"), queryset=Compartment.objects.none()
+    )
+    field_order = ("compartment", "full_name", "aliases", "phone", "location", "notes")
+
+    def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
 
 
 def _dependants_parse(text: str) -> list[dict[str, Any]]:
@@ -63,7 +72,7 @@ def _dependants_parse(text: str) -> list[dict[str, Any]]:
                 _("Line %(line)d: write “name; relation; age”."), params={"line": number}
             )
         name, relation, age = (*parts, "", "")[:3]
-        if age and not age.isdigit():
+        if age and not age.isdecimal():  # "²" is a digit that int() refuses
             raise ValidationError(
                 _("Line %(line)d: the age must be a whole number."), params={"line": number}
             )
@@ -81,22 +90,13 @@ def _dependants_text(dependants: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-class CaseEditForm(forms.Form):
-    full_name = forms.CharField(label=_("Name or alias"), max_length=person.NAME_MAX)
-    aliases = forms.CharField(
-        label=_("Other names and spellings (one per line)"),
-        required=False,
-        widget=_textarea(3),
-        max_length=5000,
-    )
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+class CaseEditForm(_PersonForm):
     messengers = forms.CharField(
         label=_("Messenger handles (one per line)"),
         required=False,
         widget=_textarea(2),
         max_length=5000,
     )
-    location = forms.CharField(label=_("Where they are now"), required=False, max_length=300)
     threat_source = forms.ChoiceField(label=_("Who threatens them"), choices=ThreatSource.choices)
     dependants = forms.CharField(
         label=_("Dependants (one a line: name; relation; age)"),
@@ -104,8 +104,17 @@ class CaseEditForm(forms.Form):
         widget=_textarea(3),
         max_length=5000,
     )
-    risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(6), max_length=20000)
+    field_order = (
+        "full_name",
+        "aliases",
+        "phone",
+        "messengers",
+        "location",
+        "threat_source",
+        "dependants",
+        "risk_level",
+        "notes",
+    )
 
     @staticmethod
     def initial_of(case: Case) -> dict[str, Any]:
@@ -120,15 +129,6 @@ class CaseEditForm(forms.Form):
             "risk_level": case.risk_level,
             "notes": case.notes or "",
         }
-
-    def clean_full_name(self) -> str:
-        return person.full_name_clean(self.cleaned_data["full_name"])
-
-    def clean_phone(self) -> str:
-        return person.phone_clean(self.cleaned_data["phone"])
-
-    def clean_aliases(self) -> list[str]:
-        return person.lines_clean(self.cleaned_data["aliases"].splitlines())
 
     def clean_messengers(self) -> list[str]:
         return person.lines_clean(self.cleaned_data["messengers"].splitlines())
@@ -153,6 +153,7 @@ class CaseAssignForm(forms.Form):
 class StageMoveForm(forms.Form):
     """One move out of the current stage; reason and outcome only where the move needs them."""
 
+    from_stage = forms.CharField(widget=forms.HiddenInput, required=False)  # read by the view
     to_stage = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), widget=_textarea(2), max_length=5000)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
@@ -167,6 +168,7 @@ class StageMoveForm(forms.Form):
         kwargs.setdefault("auto_id", f"move-{move.target}-%s")  # several forms on one page
         super().__init__(*args, **kwargs)
         self.move = move
+        self.fields["from_stage"].initial = move.source
         self.fields["to_stage"].initial = move.target
         if not move.needs_reason:
             del self.fields["reason"]

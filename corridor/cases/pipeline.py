@@ -104,3 +104,16 @@ def move_require(source: str, target: str) -> Move:
         code="impossible",
         params={"source": Stage(source).label, "target": Stage(target).label},
     )
+
+
+def stage_expect(stage: str, expected: str | None) -> None:
+    """TransitionRefused if the case is no longer at the stage the mover saw (None: any).
+
+    A move is checked, and its permission granted, for the stage the mover read; applied
+    from another stage it would be another move, perhaps a decision they may not make.
+    """
+    if expected is not None and stage != expected:
+        raise TransitionRefused(
+            _("The case has moved on since this page was opened: look at its stage again."),
+            code="stale",
+        )

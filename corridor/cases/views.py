@@ -26,7 +26,7 @@ from corridor.cases.forms import (
     StageMoveForm,
 )
 from corridor.cases.models import Case
-from corridor.cases.pipeline import TransitionRefused, move_require
+from corridor.cases.pipeline import TransitionRefused, move_require, stage_expect
 from corridor.vault.models import Compartment
 
 PAGE_SIZE = 50
@@ -151,10 +151,15 @@ def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["POST"])
 @require_permission("case.move")
 def case_move(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    """Apply one move; a decision (accept, decline, close) also needs `case.decide`."""
+    """Apply one move; a decision (accept, decline, close) also needs `case.decide`.
+
+    The move is checked for the stage the page showed (its form's `from_stage`) and the
+    stage read here, and applied only if the case is still there when its row is locked.
+    """
     case = case_for_user(request, case_id, permission="case.move")
     user = staff_user(request)
     try:
+        stage_expect(case.stage, request.POST.get("from_stage") or None)
         move = move_require(case.stage, request.POST.get("to_stage", ""))
     except TransitionRefused as error:
         return case_page_render(request, case, move_error=error)
@@ -171,8 +176,12 @@ def case_move(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 reason=data.get("reason", ""),
                 outcome=data.get("outcome", ""),
                 at=data.get("at"),
+                expected_stage=move.source,
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "stale":  # moved meanwhile: show it as it is now
+                case.refresh_from_db(fields=["stage", "stage_entered_at", "outcome", "closed_at"])
+                return case_page_render(request, case, move_error=error)
             form.add_error(None, error)
         else:
             return redirect("cases:detail", case_id=case.pk)

@@ -122,3 +122,36 @@ def test_it_times_the_stages_of_a_stored_case_exactly(desk: Desk) -> None:
         ("vetting", timedelta(days=2, minutes=30, hours=-6).total_seconds()),
         ("accepted", timedelta(days=2, hours=23, minutes=30).total_seconds()),
     ]
+
+
+@pytest.mark.django_db
+def test_it_times_a_reopened_case_with_moves_at_the_same_instant(desk: Desk) -> None:
+    # Given a case vetted the instant it began, closed, reopened a week later and, in the same
+    # instant, declined
+    case = desk.case()
+    moves = [
+        ("vetting", timedelta(0), {}),
+        ("closed", timedelta(days=3), {"reason": "No answer", "outcome": "lost_contact"}),
+        ("vetting", timedelta(days=10), {"reason": "Called again"}),
+        ("declined", timedelta(days=10), {"reason": "Coerced call"}),
+    ]
+    with keyring_activated(desk.coordinator.keyring):
+        for stage, offset, extra in moves:
+            case_move_to_stage(
+                actor_id=desk.coordinator.user.pk,
+                case=case,
+                to_stage=stage,
+                at=desk.began + offset,
+                **extra,
+            )
+    stored = list(CaseTransition.objects.filter(case=case).order_by("seq"))
+    # When the stages are timed two days after the last moves
+    totals = time_in_stages(stored, desk.began + timedelta(days=12))
+    # Then the equal times cost nothing, the visits to vetting add up, and seq keeps the order
+    assert [t.to_stage for t in stored] == ["request", "vetting", "closed", "vetting", "declined"]
+    assert totals == {
+        "request": 0.0,
+        "vetting": 3 * 86400.0,
+        "closed": 7 * 86400.0,
+        "declined": 2 * 86400.0,
+    }

@@ -198,6 +198,22 @@ def test_it_uses_the_stored_stage_not_a_stale_copy(desk: Desk) -> None:
     assert case.transitions.count() == 2
 
 
+def test_it_refuses_a_move_from_a_stage_the_case_has_left(desk: Desk) -> None:
+    # Given a case a caller read at "request", since moved to "vetting"
+    case = desk.case()
+    _move(desk, case, "vetting", 1)
+    before = _state(case)
+    # When the caller closes it, expecting it still at "request"
+    # Then vetting -> closed is not made in its place, and nothing changes
+    with pytest.raises(TransitionRefused) as refused:
+        _move(desk, case, "closed", 2, reason="Junk", outcome="declined", expected_stage="request")
+    assert refused.value.code == "stale"
+    assert _state(case) == before
+    # And from the stage it is at, the move is made
+    _move(desk, case, "closed", 2, reason="Junk", outcome="declined", expected_stage="vetting")
+    assert Case.objects.get(pk=case.pk).stage == "closed"
+
+
 def test_it_writes_an_audit_entry_per_move_with_codes_only(desk: Desk) -> None:
     case = desk.case()
     _move(desk, case, "vetting", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from corridor.audit.models import AuditEntry
 from corridor.cases import panels, views
-from corridor.cases.actions import case_assign, case_move_to_stage
+from corridor.cases.actions import case_assign, case_create, case_move_to_stage
 from corridor.cases.models import Case, CaseSearchTerm, CaseTransition
 from corridor.cases.tests.conftest import Desk, login_en
 from corridor.vault.keyring import keyring_activated
@@ -115,6 +116,59 @@ def test_it_shows_the_timeline_with_actor_reason_and_time_in_stage(desk: Desk) -
     assert "2 days 3 hours" in page  # time spent in "request"
 
 
+def test_it_checks_a_decision_against_the_stage_the_case_is_at_when_locked(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a case at "evacuation" as a caseworker's request reads it, which a coordinator
+    # moves back to "vetting" before the caseworker's move is applied
+    case = desk.case()
+    with keyring_activated(desk.coordinator.keyring):
+        for stage in ("vetting", "accepted", "evacuation"):
+            case_move_to_stage(actor_id=desk.coordinator.user.pk, case=case, to_stage=stage)
+    read = views.case_for_user
+
+    def read_then_moved_back(*args: Any, **kwargs: Any) -> Case:
+        found = read(*args, **kwargs)
+        with keyring_activated(desk.coordinator.keyring):
+            for stage in ("accepted", "vetting"):
+                reason = "Doubts about the caller"
+                mover = desk.coordinator.user.pk
+                case_move_to_stage(actor_id=mover, case=case, to_stage=stage, reason=reason)
+        return found
+
+    monkeypatch.setattr(views, "case_for_user", read_then_moved_back)
+    # When the caseworker calls off the evacuation (evacuation -> accepted is case work)
+    response = login_en(desk.worker).post(
+        f"/cases/{case.pk}/move/", {"to_stage": "accepted", "reason": "Called off"}
+    )
+    # Then vetting -> accepted, a decision they may not make, is not made in their name
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The case has moved on since this page was opened" in page
+    assert "<td>Vetting <span" in page  # the page shows where the case is now
+    assert Case.objects.get(pk=case.pk).stage == "vetting"
+    assert not CaseTransition.objects.filter(case=case, to_stage="accepted", seq__gt=5).exists()
+
+
+def test_it_refuses_a_move_posted_from_a_page_of_an_earlier_stage(desk: Desk) -> None:
+    # Given a coordinator's page of a new case, offering request -> declined
+    case = desk.case()
+    client = login_en(desk.coordinator)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="from_stage" value="request"' in page
+    # And a colleague who has since moved the case to vetting
+    with keyring_activated(desk.coordinator.keyring):
+        case_move_to_stage(actor_id=desk.coordinator.user.pk, case=case, to_stage="vetting")
+    before = _state(case)
+    # When the decline is posted from that page
+    data = {"from_stage": "request", "to_stage": "declined", "reason": "Junk"}
+    response = client.post(f"/cases/{case.pk}/move/", data)
+    # Then vetting -> declined is not applied in its place
+    assert response.status_code == 200
+    assert "The case has moved on since this page was opened" in response.content.decode()
+    assert _state(case) == before
+
+
 # --- edit and assign -------------------------------------------------------------------------
 
 
@@ -154,6 +208,7 @@ def test_it_edits_the_person_and_refuses_a_malformed_phone(desk: Desk) -> None:
     [
         ("dependants", "Amina; daughter; four", "the age must be a whole number"),
         ("dependants", "Amina; daughter; 400", "from 0 to 120"),
+        ("dependants", "Amina; daughter; ²", "the age must be a whole number"),  # was a 500
         ("full_name", "   ", "This field is required."),
         ("risk_level", "apocalyptic", "Select a valid choice."),
     ],
@@ -216,6 +271,50 @@ def test_it_pages_the_list(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     third = client.post("/cases/", {"page": 3}).content.decode()
     assert first.count("Person Number") == 2 and 'name="page" value="2"' in first
     assert third.count("Person Number") == 1 and 'name="page" value="4"' not in third
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "99999999999999999999", "two", "1e3", ""])
+def test_it_shows_the_first_page_for_a_page_number_out_of_bounds(desk: Desk, page: str) -> None:
+    desk.case("Paged Person")
+    client = login_en(desk.worker)
+    for response in (
+        client.get("/cases/", {"page": page}),
+        client.post("/cases/", {"page": page, "q": "Paged Person"}),
+    ):
+        assert response.status_code == 200
+        assert "Paged Person" in response.content.decode()
+        assert response.context["page"] == 1
+
+
+def _without_token(response: Any) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def test_it_reveals_nothing_of_another_compartment_through_forged_filters(desk: Desk) -> None:
+    # Given a case in South, assigned to a South caseworker, and a caseworker of North
+    with keyring_activated(desk.outsider.keyring):
+        case_create(
+            actor_id=desk.outsider.user.pk, compartment=desk.south, full_name="Zelimkhan Southern"
+        )
+    desk.case("Norah Northern")
+    client = login_en(desk.worker)
+    # When they forge South's id, or its caseworker's, and compare with ids that do not exist
+    south = client.post("/cases/", {"compartment": desk.south.pk})
+    nowhere = client.post("/cases/", {"compartment": 10**9})
+    theirs = client.post("/cases/", {"assignee": desk.outsider.user.pk})
+    nobody = client.post("/cases/", {"assignee": 10**9})
+    # Then each filter is refused alike, and only their own compartment's case is listed
+    assert _without_token(south) == _without_token(nowhere)
+    assert _without_token(theirs) == _without_token(nobody)
+    for response in (south, theirs):
+        page = response.content.decode()
+        assert "Select a valid choice." in page
+        assert "Norah Northern" in page and "Zelimkhan" not in page
+    # And a search for the South name answers as for a name held nowhere
+    held = client.post("/cases/", {"q": "Zelimkhan Southern"})
+    unheld = client.post("/cases/", {"q": "Zelimkhan Nowhere"})
+    assert _without_token(held).replace("Southern", "Nowhere") == _without_token(unheld)
+    assert "No cases." in unheld.content.decode()
 
 
 def _queries(client: Any, method: str, path: str, data: dict[str, Any] | None = None) -> int:
