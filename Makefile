@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-linkage bench-intake bench-triage lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-triage lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,9 @@ bench: venv
 
 bench-cases: venv
 	$(BIN)/python bench/cases_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-board: venv
+	$(BIN)/python bench/board_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 $(BIN)/.synced-bench: requirements/bench.txt $(BIN)/.synced-dev
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/bench.txt

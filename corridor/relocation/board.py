@@ -4,31 +4,29 @@ long cases stay there (median and worst), and how its applications were decided.
 Attribution: a case counts for the country of its most recent open application (pending or
 granted; the most recently recorded one wins); a case with none is on no country's row.
 Time at a stage is a case's total over every visit to that stage (a refused visa brings it
-back), from the exact times of its transitions (`corridor.cases.durations.stage_intervals`),
-a visit still under way counting up to now. Median and worst are over the cases attributed
-to the country that spent time at that stage.
+back), from the exact times of its transitions, each visit lasting until the next transition
+and the last one up to now (the rule of `corridor.cases.durations.stage_intervals`). Median
+and worst are over the cases attributed to the country that spent time at that stage.
 
-Only operational columns are read (codes, ids, times): nothing is decrypted, and the work is
-four queries and one pass over the transitions of the attributed cases, in the compartments
-the user is a member of (docs/decisions/0008-relocation.md).
+Only operational columns are read (codes, ids, times): nothing is decrypted. The database
+does the per-case work (attribution, visit lengths with a window function, totals per case
+and stage, in exact integer microseconds); Python receives one row per (case, stage) pair
+without the case id, and takes medians and maxima. Four queries, in the compartments the
+user is a member of (docs/decisions/0008-relocation.md).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import Count, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Count
 
-from corridor.cases.durations import stage_intervals
 from corridor.cases.models import Case, CaseTransition, Stage
 from corridor.relocation.models import (
     OPEN_OUTCOMES,
@@ -37,16 +35,11 @@ from corridor.relocation.models import (
     Country,
 )
 
-CHUNK = 10000
 # Stages a case waits in; declined, arrived and closed are ends, counted but not timed.
 TIMED_STAGES: tuple[Stage, ...] = tuple(
     stage for stage in Stage if stage not in (Stage.DECLINED, Stage.ARRIVED, Stage.CLOSED)
 )
-
-
-class Move(NamedTuple):
-    to_stage: str
-    at: datetime
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -95,94 +88,140 @@ class CountryFigures:
         return next(figures for figures in self.stages if figures.stage == stage)
 
 
-def _raw_rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows of a values_list() query as the database driver returns them.
-
-    Skips Django's per-value converters (UUID and datetime objects), which cost more than
-    everything else at 100k cases. Ids come back in one form per backend (hex text on
-    SQLite, UUID on PostgreSQL), which is all grouping needs.
-    """
-    try:
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:  # e.g. no compartment at all: the ORM would return no rows
-        return
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(CHUNK):
-            yield from batch
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
-def _moment(value: str) -> datetime:
-    """A time read as text: PostgreSQL's is ISO with its offset (the session is UTC), SQLite's
-    is UTC without one."""
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _attributed_sql(compartment_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """(case_id, country_id) of every case with an open application in the compartments:
+    the most recently recorded one (created_at, then id), as `case_countries` decides."""
+    sql = (
+        "SELECT case_id, country_id FROM ("  # noqa: S608 (names and placeholders only)
+        " SELECT case_id, country_id, ROW_NUMBER() OVER ("
+        "  PARTITION BY case_id ORDER BY created_at DESC, id DESC) AS latest"
+        f" FROM {Application._meta.db_table}"
+        f" WHERE compartment_id IN ({_placeholders(compartment_ids)})"
+        f" AND outcome IN ({_placeholders(OPEN_OUTCOMES)})"
+        ") ranked WHERE latest = 1"
+    )
+    return sql, [*compartment_ids, *OPEN_OUTCOMES]  # values are parameters, never text
 
 
-def _open_applications(compartment_ids: Sequence[int]) -> QuerySet[Application]:
-    return Application.objects.filter(compartment_id__in=compartment_ids, outcome__in=OPEN_OUTCOMES)
+def _microseconds_sql(column: str) -> str:
+    """A timestamp column as integer microseconds since 1970, exactly, on either backend."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    # SQLite keeps Django's UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": the whole seconds
+    # (parsed without the fraction: SQLite's clock rounds to milliseconds, so .9996 would
+    # count as the next second), then the six digits of the fraction, padded (none: 0).
+    return (
+        f"(CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({column} || '000000', 21, 6) AS INTEGER))"
+    )
+
+
+def _visits_sql() -> str:
+    """`seq:microseconds` of each visit, comma-separated, in any order (Python sorts)."""
+    item = "CAST(seq AS TEXT) || ':' || CAST(us AS TEXT)"
+    if connection.vendor == "postgresql":
+        return f"string_agg({item}, ',')"
+    return f"group_concat({item}, ',')"
 
 
 def case_countries(compartment_ids: Sequence[int]) -> dict[Any, int]:
-    """case id -> country id of its most recent open application (one pass, in record order).
+    """case id -> country id of its most recent open application (the attribution rule).
 
-    Keys are case ids as the driver returns them (see `_raw_rows`).
+    Keys are case ids as the driver returns them (hex text on SQLite, UUID on PostgreSQL).
+    The board itself does this in SQL; this is the rule in one call, for tests and tools.
     """
-    rows = (
-        _open_applications(compartment_ids)
-        .order_by("case_id", "created_at", "id")
-        .values_list("case_id", "country_id")
+    compartment_ids = list(compartment_ids)
+    if not compartment_ids:
+        return {}
+    sql, params = _attributed_sql(compartment_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def _waiting(compartment_ids: list[int]) -> Counter[tuple[int, str]]:
+    """(country id, stage) -> attributed cases at that stage now."""
+    attributed, params = _attributed_sql(compartment_ids)
+    sql = (
+        f"WITH attributed AS ({attributed})"  # noqa: S608 (names and placeholders only)
+        " SELECT attributed.country_id, c.stage, COUNT(*)"
+        f" FROM attributed JOIN {Case._meta.db_table} c ON c.id = attributed.case_id"
+        f" WHERE c.compartment_id IN ({_placeholders(compartment_ids)})"
+        " GROUP BY attributed.country_id, c.stage"
     )
-    return dict(_raw_rows(rows))  # later rows of a case overwrite earlier ones
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *compartment_ids])
+        return Counter({(country_id, stage): n for country_id, stage, n in cursor.fetchall()})
 
 
-def _time_per_stage(moves: Iterable[Move], now: datetime) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for interval in stage_intervals(moves, now):
-        totals[interval.stage] = totals.get(interval.stage, 0.0) + interval.seconds
-    return totals
+def _seconds(
+    compartment_ids: list[int], now: datetime
+) -> defaultdict[tuple[int, str], list[float]]:
+    """(country id, timed stage) -> each attributed case's total seconds at that stage.
+
+    A visit lasts from its transition to the case's next one (by seq), the last one up to
+    now (never below zero). Totals are exact in the database; the seconds are then the same
+    floats as `stage_intervals` gives, summed visit by visit in seq order, so medians and
+    worsts agree with the case page to the microsecond.
+    """
+    attributed, params = _attributed_sql(compartment_ids)
+    now_us = (now - _EPOCH) // timedelta(microseconds=1)
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    sql = (
+        f"WITH attributed AS ({attributed}),"  # noqa: S608 (names and placeholders only)
+        " moves AS ("
+        "  SELECT t.case_id, attributed.country_id, t.seq, t.to_stage,"
+        f"   {_microseconds_sql('t.at')} AS at_us"
+        f"  FROM attributed JOIN {CaseTransition._meta.db_table} t"
+        "   ON t.case_id = attributed.case_id"
+        f"  WHERE t.compartment_id IN ({_placeholders(compartment_ids)})),"
+        " visits AS ("
+        "  SELECT case_id, country_id, seq, to_stage, COALESCE("
+        "   LEAD(at_us) OVER (PARTITION BY case_id ORDER BY seq),"
+        f"   {greatest}(%s, at_us)) - at_us AS us"
+        "  FROM moves)"
+        " SELECT country_id, to_stage, COUNT(*), CAST(SUM(us) AS BIGINT),"
+        f"  CASE WHEN COUNT(*) > 1 THEN {_visits_sql()} END"
+        " FROM visits"
+        f" WHERE to_stage IN ({_placeholders(TIMED_STAGES)})"
+        " GROUP BY case_id, country_id, to_stage"
+    )
+    seconds: defaultdict[tuple[int, str], list[float]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *compartment_ids, now_us, *TIMED_STAGES])
+        for country_id, stage, n, total_us, visits in cursor.fetchall():
+            if n == 1:
+                # timedelta.total_seconds() divides the exact microseconds the same way
+                seconds[(country_id, stage)].append(total_us / 1_000_000)
+                continue
+            total = 0.0  # visits added in seq order, as a running float total does
+            for _seq, us in sorted(tuple(map(int, v.split(":"))) for v in visits.split(",")):
+                total += us / 1_000_000
+            seconds[(country_id, stage)].append(total)
+    return seconds
 
 
 def board_compute(*, compartment_ids: Sequence[int], now: datetime) -> list[CountryFigures]:
     """The board's rows, one per country in the registry, busiest first."""
     compartment_ids = list(compartment_ids)
     countries = {country.pk: CountryFigures(country) for country in Country.objects.all()}
-    attributed = case_countries(compartment_ids)
-
-    outcome_counts = (
-        Application.objects.filter(compartment_id__in=compartment_ids)
-        .values("country_id", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in outcome_counts:
-        countries[row["country_id"]].outcomes[row["outcome"]] += row["n"]
-
-    open_cases = _open_applications(compartment_ids).values("case_id")
     waiting: Counter[tuple[int, str]] = Counter()
-    stages_now = Case.objects.filter(
-        compartment_id__in=compartment_ids, pk__in=open_cases
-    ).values_list("id", "stage")
-    for case_id, stage in _raw_rows(stages_now):
-        country_id = attributed.get(case_id)
-        if country_id is not None:
-            waiting[(country_id, stage)] += 1
-
     seconds: defaultdict[tuple[int, str], list[float]] = defaultdict(list)
-    moves = (
-        CaseTransition.objects.filter(compartment_id__in=compartment_ids, case_id__in=open_cases)
-        .order_by("case_id", "seq")
-        # As text: parsing ISO text in C is ten times faster than the drivers' datetime loaders
-        .annotate(at_text=Cast("at", TextField()))
-        .values_list("case_id", "to_stage", "at_text")
-    )
-    for case_id, rows in groupby(_raw_rows(moves), key=lambda row: row[0]):
-        country_id = attributed.get(case_id)
-        if country_id is None:
-            continue
-        case_moves = [Move(to_stage, _moment(at)) for _case, to_stage, at in rows]
-        for stage, total in _time_per_stage(case_moves, now).items():
-            seconds[(country_id, stage)].append(total)
+    if compartment_ids:  # no compartment: nothing to read (and no empty IN () in SQL)
+        outcome_counts = (
+            Application.objects.filter(compartment_id__in=compartment_ids)
+            .values("country_id", "outcome")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in outcome_counts:
+            countries[row["country_id"]].outcomes[row["outcome"]] += row["n"]
+        waiting = _waiting(compartment_ids)
+        seconds = _seconds(compartment_ids, now)
 
     for country_id, figures in countries.items():
         figures.cases = sum(n for (c, _s), n in waiting.items() if c == country_id)

@@ -230,3 +230,49 @@ def test_it_shows_the_board_in_russian_and_english_to_members_only(org: Org, wor
     other = login(Client(), viewer, language="ru").get("/relocation/").content.decode()
     assert "Германия" in other and "<h2>Литва" not in other
     assert "Testperson" not in page + english + other  # counts only, never a name
+
+
+def test_it_times_repeated_visits_exactly_as_the_case_page(org: Org, worker: Staff) -> None:
+    # Given cases sent back to application twice, with odd microseconds in every move
+    from corridor.cases.durations import time_in_stages
+    from corridor.cases.models import CaseTransition
+
+    lt = _country("LT", "Lithuania", "Литва")
+    cases = []
+    for number in range(4):
+        # (.999999: a clock that rounds to milliseconds would make it the next second)
+        moves = [("request", at("2017-05-01", f"0{number}:00:00.999999"))]
+        for day, stage in enumerate(TO_APPLICATION_TWICE, start=2):
+            moves.append((stage, at(f"2017-05-{day:02}", f"1{number}:17:{day:02}.{day * 7919:06}")))
+        case = case_with_history(worker, org, moves)
+        _apply(worker, case, lt, "2017-05-20")
+        cases.append(case)
+    # When the board is computed at a time with microseconds of its own
+    now = NOW + timedelta(microseconds=123457)
+    ids = [org.compartment("North").pk]
+    row = {r.country.code: r for r in board_compute(compartment_ids=ids, now=now)}["LT"]
+    # Then each stage's median and worst are those of the case page's own totals
+    totals = [
+        time_in_stages(CaseTransition.objects.filter(case=case).order_by("seq"), now)
+        for case in cases
+    ]
+    for stage in ("application", "departure", "sheltered", "request"):
+        seconds = sorted(t[stage] for t in totals)
+        figures = row.stage(stage)
+        assert figures.timed == 4
+        assert figures.median == timedelta(seconds=(seconds[1] + seconds[2]) / 2)
+        assert figures.worst == timedelta(seconds=seconds[-1])
+    assert row.stage("application").waiting == 4
+
+
+TO_APPLICATION_TWICE = [
+    "vetting",
+    "accepted",
+    "sheltered",
+    "documents",
+    "application",
+    "departure",
+    "application",
+    "departure",
+    "application",
+]
