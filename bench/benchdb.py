@@ -9,10 +9,15 @@ on sys.path when it runs).
 from __future__ import annotations
 
 import os
+import secrets
+import statistics
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -94,3 +99,53 @@ def django_setup(
     # Corridor's migrations first: vaultbench (no migrations, synced) points at their tables.
     call_command("migrate", verbosity=0)
     call_command("migrate", run_syncdb=True, verbosity=0)
+
+
+# --- what every bench builds and measures the same way -------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    p50_ms: float
+    p95_ms: float
+
+
+def timing(samples: list[float]) -> Timing:
+    """Median and 95th percentile (nearest rank) of durations in seconds, in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return Timing(statistics.median(ordered) * 1000, p95 * 1000)
+
+
+def bench_organisation() -> tuple[Any, Any]:
+    """The throwaway organisation: its administrator and their unlocked keyring (the
+    passphrase is random and never printed: these keys die with the database)."""
+    from corridor.accounts.actions import organisation_init
+    from corridor.vault.actions import user_keys_unlock
+    from corridor.vault.keyring import Keyring
+
+    passphrase = secrets.token_urlsafe(24)
+    admin, _shares = organisation_init(
+        name="Bench network",
+        admin_username="admin",
+        admin_passphrase=passphrase,
+        threshold=2,
+        shares=3,
+    )
+    keyring = Keyring(
+        user_id=admin.pk, private_key=user_keys_unlock(user_id=admin.pk, passphrase=passphrase)
+    )
+    return admin, keyring
+
+
+def totp_code(device: Any) -> str:
+    """A valid code this device has not seen yet (django-otp refuses a replayed one)."""
+    from django_otp.oath import hotp
+
+    device.refresh_from_db()
+    now_t = int((time.time() - device.t0) // device.step)
+    counter = max(now_t - device.tolerance, device.last_t + 1)
+    if counter > now_t + device.tolerance:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
+        return totp_code(device)
+    return f"{hotp(device.bin_key, counter, digits=device.digits):0{device.digits}d}"

@@ -38,8 +38,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from benchdb import django_setup, throwaway_database
-from cases_bench import World, _load, _timing, logged_in_client
+from benchdb import bench_organisation, django_setup, throwaway_database, timing
+from cases_bench import World, _load, logged_in_client
 
 BENCH_DATABASE = "corridor_bench_board"
 AIM_P95_MS = 300.0
@@ -329,24 +329,13 @@ def build_world(cases: int) -> tuple[World, Counter[str], list[int]]:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from corridor.accounts.actions import organisation_init, staff_create
+    from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
     from corridor.relocation.countries import countries_seed
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create, membership_grant
     from corridor.vault.keyring import Keyring
 
-    admin_passphrase = secrets.token_urlsafe(24)  # throwaway keys, never printed
-    admin, _shares = organisation_init(
-        name="Bench network",
-        admin_username="admin",
-        admin_passphrase=admin_passphrase,
-        threshold=2,
-        shares=3,
-    )
-    admin_keyring = Keyring(
-        user_id=admin.pk,
-        private_key=user_keys_unlock(user_id=admin.pk, passphrase=admin_passphrase),
-    )
+    admin, admin_keyring = bench_organisation()
     countries_seed(actor_id=admin.pk)
     compartments = [compartment_create(actor_id=admin.pk, name=name) for name in COMPARTMENTS]
     passphrase = secrets.token_urlsafe(24)
@@ -421,7 +410,7 @@ def measure(
             start = time.perf_counter()
             ops[name]()
             samples[name].append(time.perf_counter() - start)
-    return {name: (t.p50_ms, t.p95_ms) for name, t in ((n, _timing(s)) for n, s in samples.items())}
+    return {name: (t.p50_ms, t.p95_ms) for name, t in ((n, timing(s)) for n, s in samples.items())}
 
 
 def pages(client: Any) -> dict[str, Callable[[], Any]]:

@@ -42,7 +42,6 @@ import random
 import re
 import secrets
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
@@ -53,7 +52,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchdb import django_setup, throwaway_database
+from benchdb import Timing, bench_organisation, django_setup, throwaway_database, timing, totp_code
 
 BENCH_DATABASE = "corridor_bench_cases"
 AIM_P95_MS = 150.0
@@ -419,27 +418,16 @@ def build_world(cases: int, timed: int) -> World:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from corridor.accounts.actions import organisation_init, staff_create
+    from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
     from corridor.relocation.countries import countries_seed
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create, membership_grant
     from corridor.vault.keyring import Keyring
 
     setup_s: dict[str, float] = {}
     started = time.perf_counter()
     # Throwaway keys of a throwaway database: random, never printed.
-    admin_passphrase = secrets.token_urlsafe(24)
-    admin, _shares = organisation_init(
-        name="Bench network",
-        admin_username="admin",
-        admin_passphrase=admin_passphrase,
-        threshold=2,
-        shares=3,
-    )
-    admin_keyring = Keyring(
-        user_id=admin.pk,
-        private_key=user_keys_unlock(user_id=admin.pk, passphrase=admin_passphrase),
-    )
+    admin, admin_keyring = bench_organisation()
     countries_seed(actor_id=admin.pk)
     compartments = [compartment_create(actor_id=admin.pk, name=name) for name in COMPARTMENTS]
     passphrase = secrets.token_urlsafe(24)
@@ -485,19 +473,6 @@ def build_world(cases: int, timed: int) -> World:
 
 
 # --- the pages ---------------------------------------------------------------------------
-
-
-def totp_code(device: Any) -> str:
-    """A valid code this device has not seen yet (django-otp refuses a replayed one)."""
-    from django_otp.oath import hotp
-
-    device.refresh_from_db()
-    now_t = int((time.time() - device.t0) // device.step)
-    counter = max(now_t - device.tolerance, device.last_t + 1)
-    if counter > now_t + device.tolerance:
-        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
-        return totp_code(device)
-    return f"{hotp(device.bin_key, counter, digits=device.digits):0{device.digits}d}"
 
 
 def logged_in_client(world: World) -> Any:
@@ -567,18 +542,6 @@ def shown(ops: dict[str, tuple[Request, Request]]) -> str:
     return f"the list shows {rows} cases, the search {found}, the case page {moves} moves"
 
 
-@dataclass
-class Timing:
-    p50_ms: float
-    p95_ms: float
-
-
-def _timing(samples: list[float]) -> Timing:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return Timing(statistics.median(ordered) * 1000, p95 * 1000)
-
-
 def measure(
     ops: dict[str, tuple[Request, Request]], repeat: int, warmup: int
 ) -> dict[str, tuple[Timing, Timing]]:
@@ -598,7 +561,7 @@ def measure(
                 start = clock()
                 fn(i)
                 out.append(clock() - start)
-    return {name: (_timing(p), _timing(v)) for name, (p, v) in samples.items()}
+    return {name: (timing(p), timing(v)) for name, (p, v) in samples.items()}
 
 
 def profile(ops: dict[str, tuple[Request, Request]], repeat: int) -> None:

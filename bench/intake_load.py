@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from benchdb import BENCH_DIR, REPO_DIR, bench_environment, throwaway_database
+from benchdb import BENCH_DIR, REPO_DIR, bench_environment, bench_organisation, throwaway_database
 
 BENCH_DATABASE = "corridor_bench_intake"
 ROLE_VARIABLE = "CORRIDOR_BENCH_ROLE"
@@ -133,24 +133,17 @@ def desk_build() -> Desk:
     django.setup()
     from django.core.management import call_command
 
-    from corridor.accounts.actions import organisation_init, staff_create
+    from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
     from corridor.intake.actions import intake_desk_create
     from corridor.vault import actions as vault_actions
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create, membership_grant
     from corridor.vault.keyring import Keyring, keyring_activated
 
     vault_actions.RECOVERY_KDF_OPSLIMIT = 1  # set-up only, as above
     vault_actions.RECOVERY_KDF_MEMLIMIT = 8192
     call_command("migrate", verbosity=0)
-    passphrase = secrets.token_urlsafe(24)
-    admin, _shares = organisation_init(
-        name="Bench network", admin_username="admin", admin_passphrase=passphrase,
-        threshold=2, shares=3,
-    )  # fmt: skip
-    admin_keyring = Keyring(
-        user_id=admin.pk, private_key=user_keys_unlock(user_id=admin.pk, passphrase=passphrase)
-    )
+    admin, admin_keyring = bench_organisation()
     triager, triager_key = staff_create(
         username="triager", role=Role.TRIAGE, passphrase=secrets.token_urlsafe(24), actor_id=None
     )

@@ -31,17 +31,17 @@ import os
 import random
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import astuple
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchdb import django_setup, throwaway_database
+from benchdb import bench_organisation, django_setup, throwaway_database, timing, totp_code
 
 BENCH_DATABASE = "corridor_bench_triage"
 AIM_MS = {300: 300.0, 5000: 500.0}
@@ -168,7 +168,7 @@ def build_desk(count: int, seed: int) -> dict[str, Any]:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from corridor.accounts.actions import organisation_init, staff_create
+    from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
     from corridor.cases.actions import case_create
     from corridor.intake import sealing
@@ -177,23 +177,12 @@ def build_desk(count: int, seed: int) -> dict[str, Any]:
     from corridor.intake.payload import payload_check
     from corridor.triage.actions import submissions_index, watch_entry_add
     from corridor.triage.identifiers import identifiers_of
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create, membership_grant
     from corridor.vault.keyring import Keyring, keyring_activated
 
     rng = random.Random(seed)
     started = time.perf_counter()
-    admin_passphrase = secrets.token_urlsafe(24)
-    admin, _shares = organisation_init(
-        name="Bench network",
-        admin_username="admin",
-        admin_passphrase=admin_passphrase,
-        threshold=2,
-        shares=3,
-    )
-    admin_keyring = Keyring(
-        user_id=admin.pk,
-        private_key=user_keys_unlock(user_id=admin.pk, passphrase=admin_passphrase),
-    )
+    admin, admin_keyring = bench_organisation()
     desk_compartment = compartment_create(actor_id=admin.pk, name="Desk")
     north = compartment_create(actor_id=admin.pk, name="North")
     passphrase = secrets.token_urlsafe(24)
@@ -294,18 +283,6 @@ def unindexed_copy(desk: dict[str, Any]) -> None:
 # --- the pages ---------------------------------------------------------------------------
 
 
-def totp_code(device: Any) -> str:
-    from django_otp.oath import hotp
-
-    device.refresh_from_db()
-    now_t = int((time.time() - device.t0) // device.step)
-    counter = max(now_t - device.tolerance, device.last_t + 1)
-    if counter > now_t + device.tolerance:
-        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
-        return totp_code(device)
-    return f"{hotp(device.bin_key, counter, digits=device.digits):0{device.digits}d}"
-
-
 def logged_in_client(desk: dict[str, Any]) -> Any:
     from django.test import Client
 
@@ -342,12 +319,6 @@ def _queries_and_audit(client: Any, path: str) -> tuple[int, int]:
     return len(queries), AuditEntry.objects.count() - before
 
 
-def _pct(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
-
-
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
@@ -379,7 +350,7 @@ def run_size(count: int, args: argparse.Namespace) -> None:
             start = clock()
             _get(client, path)
             samples[path].append(clock() - start)
-    (i50, i95), (p50, p95) = _pct(samples[inbox]), _pct(samples[plain])
+    (i50, i95), (p50, p95) = astuple(timing(samples[inbox])), astuple(timing(samples[plain]))
     aim = AIM_MS.get(count)
     met = "" if aim is None else f"  aim p95 < {aim:.0f} ms: {'met' if i95 < aim else 'NOT MET'}"
     print(f"  inbox with flags   p50 {i50:7.1f} ms  p95 {i95:7.1f} ms{met}")

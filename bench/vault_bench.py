@@ -24,7 +24,6 @@ import pstats
 import random
 import secrets
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
@@ -34,7 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from benchdb import django_setup, throwaway_database
+from benchdb import Timing, bench_organisation, django_setup, throwaway_database, timing
 
 BENCH_DATABASE = "corridor_bench"
 PAGE_SIZE = 50
@@ -120,27 +119,16 @@ def build_world(count: int) -> World:
     from django.db import transaction
     from vaultbench.models import PlainCase
 
-    from corridor.accounts.actions import organisation_init, staff_create
+    from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
     from corridor.cases.actions import case_create
     from corridor.cases.models import Case
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create, membership_grant
     from corridor.vault.keyring import Keyring, keyring_activated
     from corridor.vault.session import COOKIE_NAME, vault_session_open
 
     # Throwaway keys of a throwaway database: random, never printed.
-    admin_passphrase = secrets.token_urlsafe(24)
-    admin, _shares = organisation_init(
-        name="Bench network",
-        admin_username="admin",
-        admin_passphrase=admin_passphrase,
-        threshold=2,
-        shares=3,
-    )
-    admin_keyring = Keyring(
-        user_id=admin.pk,
-        private_key=user_keys_unlock(user_id=admin.pk, passphrase=admin_passphrase),
-    )
+    admin, admin_keyring = bench_organisation()
     worker, worker_key = staff_create(
         username="worker", role=Role.CASEWORKER, passphrase=secrets.token_urlsafe(24), actor_id=None
     )
@@ -233,18 +221,6 @@ def operations(world: World) -> dict[str, tuple[Callable[[int], Any], Callable[[
     }
 
 
-@dataclass
-class Timing:
-    median_ms: float
-    p95_ms: float
-
-
-def _timing(samples: list[float]) -> Timing:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return Timing(statistics.median(ordered) * 1000, p95 * 1000)
-
-
 def measure(
     plain: Callable[[int], Any], vault: Callable[[int], Any], repeat: int, warmup: int
 ) -> tuple[Timing, Timing]:
@@ -260,7 +236,7 @@ def measure(
             start = clock()
             fn(i)
             samples.append(clock() - start)
-    return _timing(plain_s), _timing(vault_s)
+    return timing(plain_s), timing(vault_s)
 
 
 def key_opening_timing(world: World, repeat: int, warmup: int) -> Timing:
@@ -279,7 +255,7 @@ def key_opening_timing(world: World, repeat: int, warmup: int) -> Timing:
         start = time.perf_counter()
         open_keys()
         samples.append(time.perf_counter() - start)
-    return _timing(samples)
+    return timing(samples)
 
 
 def profile(name: str, vault: Callable[[int], Any], repeat: int) -> None:
@@ -317,16 +293,16 @@ def main() -> None:
             ops = operations(world)
             for name, (plain, vault) in ops.items():
                 p, v = measure(plain, vault, args.repeat, args.warmup)
-                ratio = v.median_ms / p.median_ms
+                ratio = v.p50_ms / p.p50_ms
                 print(
-                    f"{name:<28} {p.median_ms:>9.3f} ms {p.p95_ms:>7.3f} ms "
-                    f"{v.median_ms:>9.3f} ms {v.p95_ms:>7.3f} ms {ratio:>5.2f}x  "
+                    f"{name:<28} {p.p50_ms:>9.3f} ms {p.p95_ms:>7.3f} ms "
+                    f"{v.p50_ms:>9.3f} ms {v.p95_ms:>7.3f} ms {ratio:>5.2f}x  "
                     f"{'met' if ratio <= AIM else 'NOT MET'}"
                 )
             opening = key_opening_timing(world, args.repeat, args.warmup)
             print(
                 f"of which per-request key opening (keyring from the session, one key-wrap "
-                f"row, one sealed box): median {opening.median_ms:.3f} ms, "
+                f"row, one sealed box): median {opening.p50_ms:.3f} ms, "
                 f"p95 {opening.p95_ms:.3f} ms"
             )
             if args.profile:

@@ -21,6 +21,17 @@ def member_compartment_ids(user_id: int | None) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("compartment_id", flat=True))
 
 
+def request_compartment_ids(request: HttpRequest) -> list[int]:
+    """`member_compartment_ids` of the logged-in user, read once per request: the case page,
+    its panels and the doors they go through all ask for them."""
+    user_id = request.user.pk
+    cached: tuple[int | None, list[int]] | None = getattr(request, "_compartment_ids", None)
+    if cached is None or cached[0] != user_id:
+        cached = (user_id, member_compartment_ids(user_id))
+        request._compartment_ids = cached  # type: ignore[attr-defined]
+    return list(cached[1])
+
+
 def cases_visible(request: HttpRequest, compartment_ids: list[int] | None = None) -> QuerySet[Case]:
     """Cases in the compartments this user is a member of (ciphertext not yet opened).
 
@@ -30,7 +41,7 @@ def cases_visible(request: HttpRequest, compartment_ids: list[int] | None = None
     if not user.may("case.view"):
         raise PermissionDenied("case.view")
     if compartment_ids is None:
-        compartment_ids = member_compartment_ids(user.pk)
+        compartment_ids = request_compartment_ids(request)
     return Case.objects.filter(compartment_id__in=compartment_ids)
 
 
@@ -45,7 +56,7 @@ def case_for_user(
     if not request.user.may(permission):  # type: ignore[union-attr]
         raise PermissionDenied(permission)
     case = Case.objects.filter(
-        pk=case_id, compartment_id__in=member_compartment_ids(request.user.pk)
+        pk=case_id, compartment_id__in=request_compartment_ids(request)
     ).first()
     if case is None:
         raise Http404

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import User
@@ -84,7 +85,9 @@ def case_list_filter(cases: QuerySet[Case], form: CaseListForm, *, search: bool)
     if form.value("country"):
         cases = cases.filter(_holding(Q(applications__country=form.value("country"))))
     if form.value("overdue"):
-        cases = cases.filter(_holding(Q(tasks__overdue=True, tasks__done_at__isnull=True)))
+        # The date, as the task badges read it: not the worker's flag, which lags a pass behind
+        today = timezone.localdate()
+        cases = cases.filter(_holding(Q(tasks__due_on__lt=today, tasks__done_at__isnull=True)))
     if form.value("alerts"):
         cases = cases.filter(_holding(Q(alerts__resolved_at__isnull=True)))
     query = (form.value("q") or "").strip() if search else ""

@@ -38,6 +38,12 @@ def _name_keys(name: str) -> tuple[list[str], str]:
     return keys, parsed.key if len(parsed.tokens) > 1 else ""
 
 
+def full_name_key(name: str) -> str:
+    """The order-free, script-free key a case's full-name term hashes ("" for a single word):
+    triage matches a request against cases with exactly this rule."""
+    return _name_keys(name)[1]
+
+
 def search_terms(full_name: str, aliases: Iterable[str], phone: str) -> set[bytes]:
     """The keyed-hash terms of a case's names and phone (needs the unlocked index key)."""
     found: set[bytes | None] = set()

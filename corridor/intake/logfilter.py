@@ -54,8 +54,11 @@ class IntakeLogFilter(logging.Filter):
 
 
 def intake_log_filter_install() -> None:
-    """Attach the filter to Django's request loggers (called from IntakeConfig.ready)."""
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, IntakeLogFilter) for f in logger.filters):
-            logger.addFilter(IntakeLogFilter())
+    """Attach the filter to Django's request loggers and to the root logger's handlers, so
+    records of any other logger that carry an intake request (django.security.DisallowedHost,
+    RequestDataTooBig ...) are held too (called from IntakeConfig.ready)."""
+    targets: list[logging.Filterer] = [logging.getLogger(name) for name in LOGGERS]
+    targets += logging.getLogger().handlers
+    for target in targets:
+        if not any(isinstance(f, IntakeLogFilter) for f in target.filters):
+            target.addFilter(IntakeLogFilter())

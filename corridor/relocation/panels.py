@@ -6,6 +6,7 @@ audited read); the panel audits the reads of the records it opens, one entry per
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,14 +27,13 @@ class Risk:
     labels: list[str]
 
 
+def _risks(documents: Iterable[Document]) -> list[Risk]:
+    return [Risk(d, d.risk_flag_labels()) for d in documents if d.risk_flags]
+
+
 def risk_documents(case: Case) -> list[Risk]:
     """The case's papers that carry a risk flag (codes only: nothing to decrypt)."""
-    documents = Document.objects.filter(case=case).exclude(risk_flags=[])
-    return [
-        Risk(document, document.risk_flag_labels())
-        for document in documents.only("id", "case_id", "kind", "risk_flags")
-        if document.risk_flags
-    ]
+    return _risks(Document.objects.filter(case=case).only("id", "case_id", "kind", "risk_flags"))
 
 
 def case_panel(request: HttpRequest, case: Case) -> str:
@@ -62,11 +62,7 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         {
             "case": case,
             "documents": documents,
-            "risks": [
-                Risk(document, document.risk_flag_labels())
-                for document in documents
-                if document.risk_flags
-            ],
+            "risks": _risks(documents),
             "applications": [(a, a.wait_days(today)) for a in applications],
             "legs": legs,
             "may_documents": may_documents,

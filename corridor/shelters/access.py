@@ -16,19 +16,22 @@ from django.http import Http404, HttpRequest
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record
-from corridor.cases.access import member_compartment_ids
+from corridor.cases.access import member_compartment_ids, request_compartment_ids
 from corridor.shelters.models import Placement, PlacementRequest, Shelter
 
 
-def shelters_visible(user_id: int) -> QuerySet[Shelter]:
-    return Shelter.objects.filter(compartment_id__in=member_compartment_ids(user_id))
+def shelters_visible(user_id: int, compartment_ids: list[int] | None = None) -> QuerySet[Shelter]:
+    """Shelters in this user's compartments (`compartment_ids`: theirs, if already read)."""
+    if compartment_ids is None:
+        compartment_ids = member_compartment_ids(user_id)
+    return Shelter.objects.filter(compartment_id__in=compartment_ids)
 
 
 def _permitted(request: HttpRequest, permission: str) -> list[int]:
     user = staff_user(request)
     if not user.may(permission):
         raise PermissionDenied(permission)
-    return member_compartment_ids(user.pk)
+    return request_compartment_ids(request)
 
 
 def _audit_read(request: HttpRequest, action: str, object_type: str, object_id: object) -> None:

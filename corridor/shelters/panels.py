@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
-from corridor.cases.access import member_compartment_ids
+from corridor.cases.access import request_compartment_ids
 from corridor.cases.models import Case
 from corridor.shelters.access import shelters_visible
 from corridor.shelters.forms import EndForm, PlaceForm, PlaceRequestForm
@@ -41,7 +41,7 @@ class StayLine:
 
 def case_panel(request: HttpRequest, case: Case) -> str:
     user = staff_user(request)
-    member_of = member_compartment_ids(user.pk)
+    member_of = request_compartment_ids(request)
     if case.compartment_id not in member_of:
         return ""
     may_request = user.may("shelter.request")
@@ -80,7 +80,7 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         )
         for p in stays
     ]
-    shelters = shelters_visible(user.pk).order_by("created_at") if may_request else None
+    shelters = shelters_visible(user.pk, member_of).order_by("created_at") if may_request else None
     listed = [str(pk) for pk in shelters.values_list("pk", flat=True)] if shelters else []
     _audit_reads(user.pk, request_lines, stay_lines, listed)
     context: dict[str, Any] = {

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
-from corridor.cases.access import case_for_user, member_compartment_ids
+from corridor.cases.access import case_for_user, request_compartment_ids
 from corridor.core.posted import posted_write
 from corridor.shelters import actions
 from corridor.shelters.access import (
@@ -96,7 +96,7 @@ def board(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
     shelter = shelter_for_user(request, shelter_id, permission="shelter.view")
     user = staff_user(request)
     today, now = timezone.localdate(), timezone.now()
-    built = board_build(shelter, member_of=member_compartment_ids(user.pk), today=today, now=now)
+    built = board_build(shelter, member_of=request_compartment_ids(request), today=today, now=now)
     _audit_list(request, "case.list", "case", built.case_ids())
     _audit_list(request, "placement_request.list", "placement_request", built.request_ids())
     return render(
@@ -147,7 +147,7 @@ def occupancy(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
 @require_permission("shelter.manage")
 def shelter_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    compartments = Compartment.objects.filter(pk__in=member_compartment_ids(user.pk)).order_by(
+    compartments = Compartment.objects.filter(pk__in=request_compartment_ids(request)).order_by(
         "name"
     )
     if not compartments.exists():

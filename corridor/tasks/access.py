@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from corridor.accounts.decorators import staff_user
 from corridor.accounts.models import User
 from corridor.audit.log import audit_record
-from corridor.cases.access import member_compartment_ids
+from corridor.cases.access import member_compartment_ids, request_compartment_ids
 from corridor.tasks.models import Alert, CheckInSchedule, Task
 from corridor.vault.models import Compartment, Membership
 
@@ -38,7 +38,7 @@ def _member_object(
     user = staff_user(request)
     if not user.may(permission):
         raise PermissionDenied(permission)
-    lookup = {"pk": pk, f"{compartment_field}__in": member_compartment_ids(user.pk)}
+    lookup = {"pk": pk, f"{compartment_field}__in": request_compartment_ids(request)}
     found = objects.filter(**lookup).first()
     if found is None:
         raise Http404
@@ -93,7 +93,7 @@ def compartment_for_member(
     user = staff_user(request)
     if not user.may(permission):
         raise PermissionDenied(permission)
-    if compartment_id not in member_compartment_ids(user.pk):
+    if compartment_id not in request_compartment_ids(request):
         raise Http404
     return Compartment.objects.get(pk=compartment_id)
 

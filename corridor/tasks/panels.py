@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
-from corridor.cases.access import member_compartment_ids
+from corridor.cases.access import request_compartment_ids
 from corridor.cases.models import Case
 from corridor.tasks.access import compartment_members
 from corridor.tasks.forms import CheckInForm, ScheduleForm, TaskForm
@@ -29,7 +29,7 @@ def case_panel(request: HttpRequest, case: Case) -> str:
     so the panel can never show another compartment's titles even if called carelessly.
     """
     user = staff_user(request)
-    if case.compartment_id not in member_compartment_ids(user.pk):
+    if case.compartment_id not in request_compartment_ids(request):
         return ""
     tasks = case.tasks.select_related("owner")
     open_tasks = list(tasks.filter(done_at__isnull=True).order_by("due_on", "created_at"))

@@ -146,11 +146,6 @@ def request_matcher() -> OnlineMatcher:
     return OnlineMatcher(_request_key_hash, RequestKeyIndex())
 
 
-def linkage_keys_add(submission: Submission, identifiers: Identifiers) -> None:
-    """Store a request's blocking keys as keyed hashes (inside the indexing action)."""
-    linkage_keys_add_many([(submission, identifiers)])
-
-
 def linkage_keys_add_many(items: Iterable[tuple[Submission, Identifiers]]) -> None:
     """The blocking keys of many requests, in one bulk insert (inside the indexing action)."""
     matcher = request_matcher()

@@ -103,7 +103,13 @@ def case_matches_many(requests: list[tuple[Identifiers, object]]) -> list[dict[s
         plan: dict[str, tuple[set[bytes], set[bytes], set[bytes]]] = {}
         if identifiers.name:
             plan[TermKind.NAME] = (
-                _present([index_digest(case_search.KIND_FULL_NAME, name_key(identifiers.name))]),
+                _present(
+                    [
+                        index_digest(
+                            case_search.KIND_FULL_NAME, case_search.full_name_key(identifiers.name)
+                        )
+                    ]
+                ),
                 _present([index_value("name", identifiers.name)]),
                 set(),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -12,6 +13,7 @@ from conftest import Org, Staff, login
 from corridor.accounts.actions import THROTTLE_FREE_FAILURES
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
+from corridor.vault.session import COOKIE_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -101,10 +103,25 @@ def test_it_logs_out_after_the_idle_timeout(org: Org, settings: object) -> None:
     worker = org.staff("worker", Role.CASEWORKER)
     client = login(Client(), worker)
     session = client.session
-    session["_last_seen"] = time.time() - 10_000
+    # Idle for just under the default 15 minutes: still logged in
+    session["_last_seen"] = time.time() - (15 * 60 - 30)
+    session.save()
+    assert client.get("/cases/").status_code == 200
+    # Idle for just over: logged out
+    session = client.session
+    session["_last_seen"] = time.time() - (15 * 60 + 30)
     session.save()
     response = client.get("/cases/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_gives_the_session_a_cookie_that_ends_with_the_browser(org: Org) -> None:
+    # When a staff member logs in
+    client = login(Client(), org.staff("worker", Role.CASEWORKER))
+    # Then neither the session cookie nor the vault cookie outlives the browser
+    for name in (settings.SESSION_COOKIE_NAME, COOKIE_NAME):
+        morsel = client.cookies[name]
+        assert morsel.value and not morsel["expires"] and not morsel["max-age"], name
 
 
 def test_it_logs_out_every_session(org: Org) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from corridor.audit.models import AuditEntry
 from corridor.cases import panels, views
@@ -410,3 +411,40 @@ def test_it_filters_the_list_by_country_overdue_tasks_and_open_alerts(desk: Desk
     assert by_country.count("Ana Applying") == 1 and "Lev Late" not in by_country
     assert "Lev Late" in overdue and "Ana Applying" not in overdue and "Ali Alert" not in overdue
     assert "Ali Alert" in alerts and "Lev Late" not in alerts
+
+
+def test_it_reads_the_viewers_compartments_once_per_case_page(desk: Desk) -> None:
+    # Given a coordinator who has opened a case page before (keys opened)
+    case = desk.case()
+    client = login_en(desk.coordinator)
+    client.get(f"/cases/{case.pk}/")
+    # When the page and all its panels are shown again
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/cases/{case.pk}/")
+    # Then the memberships were read once, by the door, not again by each panel
+    assert response.status_code == 200
+    reads = [q for q in captured if q["sql"].startswith('SELECT "vault_membership"')]
+    assert len(reads) == 1
+
+
+def test_it_lists_a_case_with_a_task_past_due_before_the_worker_has_marked_it(desk: Desk) -> None:
+    # Given a task due yesterday that the worker has not marked overdue yet, and one due today
+    from corridor.tasks.models import Task
+
+    late, due_today = desk.case("Lev Late"), desk.case("Tom Today")
+    today = timezone.localdate()
+    with keyring_activated(desk.worker.keyring):
+        for case, due_on in ((late, today - timedelta(days=1)), (due_today, today)):
+            task = Task(
+                compartment=desk.north,
+                case=case,
+                owner=desk.worker.user,
+                created_by=desk.worker.user,
+                due_on=due_on,
+            )
+            task.title = "Call back"
+            task.save()
+    # When the list is filtered by overdue tasks
+    page = login_en(desk.worker).get("/cases/", {"overdue": "on"}).content.decode()
+    # Then it agrees with the task's "overdue" badge: the late one only
+    assert "Lev Late" in page and "Tom Today" not in page

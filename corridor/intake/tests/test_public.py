@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import translation
 from PIL import Image
 
@@ -428,6 +428,21 @@ def test_it_counts_up_to_the_limit_and_no_further(desk: Desk, limit_value: int) 
 
 
 # --- no trace of the requester in rows or logs ----------------------------------------------
+
+
+def test_it_holds_intake_records_of_any_logger_at_the_log_handlers() -> None:
+    # Given the handlers settings.LOGGING gives the root logger: the log file and the console
+    handlers = [h for h in logging.getLogger().handlers if h.name in ("file", "console")]
+    assert len(handlers) == 2
+    # When a security logger reports a bad Host header on the public form
+    record = logging.LogRecord(
+        "django.security.DisallowedHost", logging.ERROR, __file__, 1, "Invalid HTTP_HOST", (), None
+    )
+    record.request = RequestFactory().post("/help/")
+    record.status_code = 400
+    # Then every handler drops it
+    for handler in handlers:
+        assert not handler.filter(record), handler
 
 
 def test_it_logs_nothing_of_a_request_its_address_or_agent(

@@ -79,6 +79,23 @@ def test_it_flags_a_request_that_names_an_existing_case(desk: Desk) -> None:
     assert flag.link == f"/cases/{case.pk}/"
 
 
+def test_it_flags_a_request_that_names_an_existing_case_in_another_script(desk: Desk) -> None:
+    # Given a case in North whose name is written in Latin letters, and no phone
+    with keyring_activated(desk.first.keyring):
+        case = case_create(
+            actor_id=desk.first.user.pk,
+            compartment=desk.org.compartment("North"),
+            full_name="Akhmedov Ruslan",
+        )
+    # And a request giving that name in Cyrillic, in the other order
+    request = desk.submit(name="Руслан Ахмедов")
+    # When a desk member who is a member of North looks at the request
+    [flag] = _flags(desk, request)
+    # Then it is a duplicate of the case on the name alone, with a link to the case
+    assert flag.code == DUPLICATE and "name" in flag.message
+    assert flag.link == f"/cases/{case.pk}/"
+
+
 def test_it_names_a_case_in_another_compartment_without_linking_to_it(desk: Desk) -> None:
     # Given a case in South, where the desk member is not a member
     south_worker = desk.org.staff("south-worker", "caseworker", ("South",))

@@ -17,7 +17,7 @@ from corridor.vault.actions import (
     recovery_keyring,
     user_keys_unlock,
 )
-from corridor.vault.fields import index_lookup
+from corridor.vault.fields import index_digest, index_lookup
 from corridor.vault.keyring import Keyring, NotAMember, VaultLocked, keyring_activated
 from corridor.vault.models import KeyWrap
 
@@ -90,6 +90,17 @@ def test_it_binds_a_ciphertext_to_its_row_and_field(org: Org) -> None:
             _ = _fresh(second).notes
         with pytest.raises(crypto.DecryptionError):
             _ = _fresh(first).location
+
+
+def test_it_separates_keyed_hashes_by_kind(org: Org) -> None:
+    # Given one value hashed under two kinds with the organisation's index key
+    with keyring_activated(org.admin.keyring):
+        as_name = index_digest("name", "magomed")
+        as_handle = index_digest("handle", "magomed")
+        again = index_digest("name", "magomed")
+    # Then equal text under two kinds never gives equal digests (no cross-kind linking)
+    assert as_name is not None and as_handle is not None
+    assert as_name == again and as_name != as_handle
 
 
 def test_it_finds_a_record_by_keyed_hash_without_storing_the_value(org: Org) -> None:
