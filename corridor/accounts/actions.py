@@ -227,19 +227,18 @@ def organisation_init(
 ) -> tuple[User, list[str]]:
     """Set up a new server: organisation keys, recovery shares, and the first administrator.
 
-    The recovery key is rebuilt from its own fresh shares (proving they work) to seal the
-    index key to the administrator; it then leaves memory with this function.
+    The recovery key is rebuilt from its own fresh shares, proving they work; it then leaves
+    memory with this function.
     """
     from corridor.accounts.roles import Role
-    from corridor.vault.actions import index_key_grant, organisation_create, recovery_keyring
+    from corridor.vault.actions import organisation_create, recovery_keyring
 
     with transaction.atomic():
         keys = organisation_create(name=name, threshold=threshold, shares=shares)
         admin, _private_key = staff_create(
             username=admin_username, role=Role.ADMIN, passphrase=admin_passphrase, actor_id=None
         )
-        recovery = recovery_keyring(keys.recovery_shares[:threshold])
-        index_key_grant(keyring=recovery, user_id=admin.pk)
+        recovery_keyring(keys.recovery_shares[:threshold])
     return admin, keys.recovery_shares
 
 
