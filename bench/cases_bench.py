@@ -269,7 +269,13 @@ def bulk_cases(count: int, *, keyring: Any, assignees: list[int], now: datetime)
                 cases.append(case)
                 terms += [
                     CaseSearchTerm(case_id=case.pk, term=term)
-                    for term in search_terms(person.full_name, person.aliases, person.phone)
+                    for term in search_terms(
+                        person.full_name,
+                        person.aliases,
+                        person.phone,
+                        compartment_id=case.compartment_id,
+                        version=case.key_version,
+                    )
                 ]
                 transition = sealed(
                     CaseTransition(
