@@ -36,6 +36,16 @@ def _cheap_kdf(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_keys(settings: Any, tmp_path: Any) -> None:
+    """The audit signing key and its pinned public half live under tmp_path, never in var/;
+    organisation_init pins the key there as it does in the demo (decision 0013)."""
+    settings.CORRIDOR_AUDIT_SIGNING_KEY = ""
+    settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = tmp_path / "audit-keys" / "signing.key"
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY = ""
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY_PATH = str(tmp_path / "audit-keys" / "public.key")
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests() -> Iterator[None]:
     """Actions called directly in a test raise their messages in English, whatever the site
     default (Russian); requests still speak the language LocaleMiddleware picks for them, and
