@@ -158,6 +158,10 @@ CORRIDOR_AUDIT_PUBLIC_KEY = env("CORRIDOR_AUDIT_PUBLIC_KEY")
 CORRIDOR_AUDIT_PUBLIC_KEY_PATH = env(
     "CORRIDOR_AUDIT_PUBLIC_KEY_PATH", "" if PRODUCTION else str(VAR_DIR / "audit-public.key")
 )
+# A copy of every checkpoint, outside the database: deleting the stored rows hides nothing.
+CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
+    "CORRIDOR_AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
 
 # Intake codename pepper: keys the stored codename hashes, so a database without this secret
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The

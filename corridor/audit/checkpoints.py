@@ -201,7 +201,9 @@ def checkpoint_create() -> AuditCheckpoint:
     """Sign the current chain head. Holds the head lock so no entry lands in between.
 
     Refuses to sign with a key other than the pinned one: such a checkpoint could never be
-    verified, and would be reported as forged.
+    verified, and would be reported as forged. Stores the checkpoint and appends a copy to
+    the checkpoint log outside the database; call it in a transaction of its own, so the
+    head it signs is already committed.
     """
     seed = signing_seed()
     pinned = pinned_public_keys()
@@ -212,13 +214,15 @@ def checkpoint_create() -> AuditCheckpoint:
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
         seq, entry_hash = (last[0], bytes(last[1])) if last else (0, GENESIS_HASH)
         now = timezone.now()
-        return AuditCheckpoint.objects.create(
+        row = AuditCheckpoint.objects.create(
             seq=seq,
             entry_hash=entry_hash,
             time=now,
             public_key=crypto.signing_public_key(seed),
             signature=crypto.sign(seed, checkpoint_message(seq, entry_hash, now)),
         )
+        _log_append(SignedCheckpoint.from_model(row))
+        return row
 
 
 def checkpoints_export() -> str:
@@ -246,19 +250,59 @@ def checkpoints_load(text: str) -> list[SignedCheckpoint]:
             raise ValueError(f"not a {EXPORT_FORMAT} document")
         document_key = bytes.fromhex(document["public_key"])
         return [
-            SignedCheckpoint(
-                seq=int(item["seq"]),
-                entry_hash=bytes.fromhex(item["entry_hash"]),
-                time=datetime.fromisoformat(item["time"]),
-                public_key=bytes.fromhex(item["public_key"]),
-                signature=bytes.fromhex(item["signature"]),
-                source="exported",
-                document_key=document_key,
-            )
+            _checkpoint_parse(item, source="exported", document_key=document_key)
             for item in document["checkpoints"]
         ]
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"malformed checkpoint document: {exc}") from exc
+
+
+def _checkpoint_parse(
+    item: dict[str, Any], *, source: str, document_key: bytes | None = None
+) -> SignedCheckpoint:
+    return SignedCheckpoint(
+        seq=int(item["seq"]),
+        entry_hash=bytes.fromhex(item["entry_hash"]),
+        time=datetime.fromisoformat(item["time"]),
+        public_key=bytes.fromhex(item["public_key"]),
+        signature=bytes.fromhex(item["signature"]),
+        source=source,
+        document_key=document_key,
+    )
+
+
+def _log_path() -> Path | None:
+    configured = str(getattr(settings, "CORRIDOR_AUDIT_CHECKPOINT_LOG", "") or "").strip()
+    return Path(configured) if configured else None
+
+
+def _log_append(checkpoint: SignedCheckpoint) -> None:
+    """Append a copy of the checkpoint to the log outside the database, beside the signing
+    key: someone with database access alone can delete the stored rows, not this copy."""
+    path = _log_path()
+    if path is None:
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="ascii") as handle:
+        handle.write(json.dumps(checkpoint.as_json(), sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def checkpoints_logged() -> list[SignedCheckpoint]:
+    """The copies in the checkpoint log (CORRIDOR_AUDIT_CHECKPOINT_LOG); ValueError if a line
+    is malformed. No log yet (no checkpoint signed since it was introduced) is no copy."""
+    path = _log_path()
+    if path is None or not path.exists():
+        return []
+    logged = []
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), start=1):
+        try:
+            logged.append(_checkpoint_parse(json.loads(line), source="logged"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path} line {number} is not a checkpoint: {exc}") from exc
+    return logged
 
 
 @dataclass(frozen=True)
@@ -290,15 +334,15 @@ def chain_verify(
 ) -> VerifyResult:
     """Walk the chain in seq order and report the first entry altered, removed or inserted.
 
-    Also checks every stored checkpoint and the given exported ones: signed by a pinned key
+    Also checks every stored and logged checkpoint and the given exported ones: signed by a pinned key
     (`public_keys`, by default `pinned_public_keys()`), the signature holds, and the chain at
     that seq has that hash. Streams the entries, so memory stays flat.
     """
     pinned = pinned_public_keys() if public_keys is None else public_keys
-    pins = [SignedCheckpoint.from_model(row) for row in AuditCheckpoint.objects.all()]
-    pins += list(checkpoints or [])
+    pins: list[SignedCheckpoint] = []
     walked = 0
     try:
+        pins = _pins_gather(checkpoints)
         if pinned:
             for pin in pins:
                 _authentic_check(pin, pinned)
@@ -331,6 +375,25 @@ def chain_verify(
         entries=walked,
         checkpoints=len(pins),
     )
+
+
+def _pins_gather(exported: Iterable[SignedCheckpoint] | None) -> list[SignedCheckpoint]:
+    """The stored checkpoints, the logged copies of any no longer stored, the exported ones."""
+    stored = [SignedCheckpoint.from_model(row) for row in AuditCheckpoint.objects.all()]
+    try:
+        logged = checkpoints_logged()
+    except ValueError as exc:
+        raise _Broken(None, f"the checkpoint log was altered: {exc}") from exc
+    kept = {_identity(pin) for pin in stored}
+    return [
+        *stored,
+        *(pin for pin in logged if _identity(pin) not in kept),
+        *(exported or []),
+    ]
+
+
+def _identity(pin: SignedCheckpoint) -> tuple[Any, ...]:
+    return (pin.seq, pin.entry_hash, _time_text(pin.time), pin.public_key, pin.signature)
 
 
 def _authentic_check(pin: SignedCheckpoint, pinned: list[bytes]) -> None:

@@ -24,6 +24,7 @@ def signing_key_path(settings: Settings, tmp_path: Path) -> Path:
     settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = path
     settings.CORRIDOR_AUDIT_PUBLIC_KEY = ""
     settings.CORRIDOR_AUDIT_PUBLIC_KEY_PATH = str(tmp_path / "keys" / "audit-public.key")
+    settings.CORRIDOR_AUDIT_CHECKPOINT_LOG = str(tmp_path / "keys" / "checkpoints.jsonl")
     return path
 
 

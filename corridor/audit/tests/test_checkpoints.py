@@ -83,7 +83,7 @@ def test_it_finds_a_stored_checkpoint_that_no_longer_matches_the_chain(
 
 
 def test_it_catches_a_rewritten_chain_with_an_exported_checkpoint(
-    chain_build: Build, attacker: None
+    chain_build: Build, attacker: None, settings: Settings
 ) -> None:
     # Given checkpoints at seq 3 and 6, exported and kept off the server
     chain_build(3)
@@ -91,10 +91,11 @@ def test_it_catches_a_rewritten_chain_with_an_exported_checkpoint(
     chain_build(3)
     checkpoint_create()
     exported = checkpoints_load(checkpoints_export())
-    # When an attacker who owns the server (database and signing key) rewrites entry 5,
-    # recomputes every hash after it and re-signs fresh checkpoints
+    # When an attacker who owns the server (database, files and signing key) rewrites entry
+    # 5, recomputes every hash after it, and re-signs fresh checkpoints in place of the old
     _chain_rewrite(from_seq=5)
     AuditCheckpoint.objects.all().delete()
+    Path(settings.CORRIDOR_AUDIT_CHECKPOINT_LOG).unlink()
     checkpoint_create()
     # Then the server's own records look intact
     assert chain_verify().ok

@@ -87,7 +87,9 @@ def _resign_stored_checkpoints(renumbered: dict[int, int]) -> bytes:
     return crypto.signing_public_key(seed)
 
 
-def test_it_names_a_chain_rewritten_and_resigned_with_another_key(attacker: None) -> None:
+def test_it_names_a_chain_rewritten_and_resigned_with_another_key(
+    settings: Settings, attacker: None
+) -> None:
     # Given a history holding 20 reads of case 7, and a checkpoint signed by the pinned key
     _history()
     assert _run("audit_verify").strip() == "chain intact: 41 entries, 1 checkpoints verified"
@@ -104,9 +106,24 @@ def test_it_names_a_chain_rewritten_and_resigned_with_another_key(attacker: None
     assert "stored checkpoint at seq 21" in message
     assert "is forged" in message
     assert forger.hex() in message
-    # And the forgery was otherwise perfect: under the forger's key the chain verifies, so
-    # only the pinned key stands between this rewrite and "chain intact"
+    # And the forgery was otherwise perfect: under the forger's key, and without the copy of
+    # the checkpoint logged outside the database, the rewritten chain verifies
+    settings.CORRIDOR_AUDIT_CHECKPOINT_LOG = ""
     assert chain_verify(public_keys=[forger]).ok
+
+
+def test_it_names_a_rewrite_whose_stored_checkpoints_were_deleted(attacker: None) -> None:
+    # Given a history holding 20 reads of case 7, and a checkpoint signed by the pinned key
+    _history()
+    # When someone with database access alone deletes those reads, rebuilds the chain's
+    # hashes, and deletes the stored checkpoint instead of re-signing it
+    _erase_reads_and_rebuild(CASE)
+    AuditCheckpoint.objects.all().delete()
+    # Then the copy logged outside the database still pins the old history
+    with pytest.raises(CommandError, match="logged checkpoint at seq 41") as raised:
+        _run("audit_verify")
+    assert raised.value.returncode == 1
+    assert "entries from seq 22 were removed" in str(raised.value)
 
 
 @pytest.mark.parametrize("file_key", ["replaced", "kept"])
@@ -152,8 +169,9 @@ def test_it_names_a_forged_exported_checkpoint_file(
 def test_it_says_plainly_that_nothing_is_verified_without_a_pinned_key(
     settings: Settings, attacker: None
 ) -> None:
-    # Given no pinned key, and a chain rewritten and re-signed by an attacker
+    # Given no pinned key (nor a checkpoint log), and a chain rewritten and re-signed
     settings.CORRIDOR_AUDIT_PUBLIC_KEY_PATH = ""
+    settings.CORRIDOR_AUDIT_CHECKPOINT_LOG = ""
     _history()
     _resign_stored_checkpoints(_erase_reads_and_rebuild(CASE))
     # When audit_verify runs in the demo profile, Then it does not call the chain intact
@@ -269,3 +287,17 @@ def test_it_pins_the_key_of_a_demo_set_up_before_keys_were_pinned(settings: Sett
     # When make run calls demo_setup again, Then the key is pinned again
     _run("demo_setup")
     assert pin.read_text().strip() == signing_public_key().hex()
+
+
+def test_it_keeps_a_copy_of_each_checkpoint_outside_the_database(settings: Settings) -> None:
+    # When a checkpoint is signed
+    _history()
+    # Then the log beside the signing key holds the same signed statement, counted once
+    log = Path(settings.CORRIDOR_AUDIT_CHECKPOINT_LOG)
+    [line] = log.read_text().splitlines()
+    assert json.loads(line) == json.loads(_run("audit_export"))["checkpoints"][0]
+    assert "1 checkpoints verified" in _run("audit_verify")
+    # And a log that was tampered with is reported, not skipped
+    log.write_text(line[:-5] + "\n")
+    with pytest.raises(CommandError, match="the checkpoint log was altered: .* line 1"):
+        _run("audit_verify")
