@@ -10,7 +10,9 @@ Why a pinned public key: a checkpoint row carries the public key it was signed w
 does an exported file; someone with database access alone can re-sign a rewritten chain with
 a key of their own and store that key beside it. So a signature counts only under a public
 key pinned outside the database (CORRIDOR_AUDIT_PUBLIC_KEY, or the pin file init_org writes),
-and anything signed by another key is reported as forged (docs/decisions/0013).
+and anything signed by another key is reported as forged. Why a log: the pin proves who
+signed a checkpoint, not that none was deleted, so each one is also appended to a file
+beside the signing key and verified with the stored ones (docs/decisions/0013).
 """
 
 from __future__ import annotations
