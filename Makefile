@@ -26,7 +26,7 @@ demo: venv messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 
-# The worker (overdue tasks, missed check-ins) runs beside the server and stops with it.
+# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server and stops with it.
 run: demo
 	$(BIN)/python manage.py work --interval 60 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -167,6 +167,12 @@ CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
 # demo falls back to a fixed, public value; production refuses to take a request without it.
 CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+# Index secret: keys every stored search hash together with the compartment's own index key,
+# so guessing a phone offline needs this secret and a member's key (docs/decisions/0011).
+# Changing it orphans the stored hashes until `manage.py index_rebuild`. Demo: a fixed value.
+CORRIDOR_INDEX_SECRET = env("CORRIDOR_INDEX_SECRET")
+# Cross-compartment duplicate checks one desk member may run an hour (distinct requests).
+CORRIDOR_CROSSCHECK_PER_HOUR = env_int("CORRIDOR_CROSSCHECK_PER_HOUR", 300)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer

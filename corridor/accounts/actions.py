@@ -227,14 +227,13 @@ def organisation_init(
 ) -> tuple[User, list[str]]:
     """Set up a new server: organisation keys, recovery shares, and the first administrator.
 
-    The recovery key is rebuilt from its own fresh shares (proving they work) to seal the
-    index key to the administrator; it then leaves memory with this function. The audit
-    signing key's public half is pinned first (decision 0013): a pin naming another key
-    stops the set-up before anything is created.
+    The recovery key is rebuilt from its own fresh shares, proving they work; it then leaves
+    memory with this function. The audit signing key's public half is pinned first (decision
+    0013): a pin naming another key stops the set-up before anything is created.
     """
     from corridor.accounts.roles import Role
     from corridor.audit.checkpoints import audit_key_pin
-    from corridor.vault.actions import index_key_grant, organisation_create, recovery_keyring
+    from corridor.vault.actions import organisation_create, recovery_keyring
 
     audit_key_pin()
     with transaction.atomic():
@@ -242,8 +241,7 @@ def organisation_init(
         admin, _private_key = staff_create(
             username=admin_username, role=Role.ADMIN, passphrase=admin_passphrase, actor_id=None
         )
-        recovery = recovery_keyring(keys.recovery_shares[:threshold])
-        index_key_grant(keyring=recovery, user_id=admin.pk)
+        recovery_keyring(keys.recovery_shares[:threshold])
     return admin, keys.recovery_shares
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corridor.vault.classification import KEYED_HASH, OPERATIONAL
+from corridor.vault.classification import KEYED_HASH, OPERATIONAL, SEALED
 from corridor.vault.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from corridor.vault.models import VaultRecord
 
@@ -197,6 +197,49 @@ class CaseSearchTerm(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.BinaryField(max_length=BlindIndexField.SIZE)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "case": OPERATIONAL,
+        "term": KEYED_HASH,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["term", "case"])]
+
+
+class CaseCrossSource(models.Model):
+    """A case's identifiers for the desk's cross-compartment check, sealed to the desk.
+
+    Written with the case's search terms by whoever changes the names or phone: the list of
+    `corridor.vault.crossindex.cross_inner` hashes (keyed with the server's index secret,
+    not the values), sealed to the cross index's public key at `version`. `materialised`:
+    the desk has turned it into `CaseCrossTerm`s at that version.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="cross_source")
+    version = models.PositiveIntegerField()
+    sealed = models.BinaryField()
+    materialised = models.BooleanField(default=False)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "case": OPERATIONAL,
+        "version": OPERATIONAL,
+        "sealed": SEALED,
+        "materialised": OPERATIONAL,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["materialised"])]
+
+
+class CaseCrossTerm(models.Model):
+    """A keyed hash only the desk's members can compute: what a request is checked against
+    in every compartment (corridor.cases.crosscheck)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="cross_terms")
     term = models.BinaryField(max_length=BlindIndexField.SIZE)
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from corridor.accounts.actions import organisation_init, staff_create
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
+from corridor.cases.crosscheck import cross_sources_fill
 from corridor.cases.models import Case
 from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
@@ -94,6 +95,10 @@ def demo_create() -> list[str]:
             demo_intake_build(
                 desk_compartment=Compartment.objects.get(name="Intake triage"), known=known
             )
+        # Cases written before the desk opened join its cross-compartment check through a
+        # member of their compartment (what `manage.py index_rebuild` does in production).
+        for keyring in keyrings.values():
+            cross_sources_fill(keyring)
     return shares
 
 

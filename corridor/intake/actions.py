@@ -42,6 +42,7 @@ from corridor.intake.models import (
 )
 from corridor.intake.payload import payload_check, text_check
 from corridor.vault import crypto
+from corridor.vault.crossindex import cross_index_open
 from corridor.vault.keyring import Keyring, current_keyring, keyring_activated
 from corridor.vault.models import Compartment, Membership
 
@@ -106,6 +107,7 @@ def intake_desk_create(*, actor_id: int, compartment: Compartment) -> IntakeDesk
             object_id=str(desk.pk),
         )
         intake_key_create(actor_id=actor_id)
+        cross_index_open(keyring=current_keyring(), compartment=compartment)
     return desk
 
 

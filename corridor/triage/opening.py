@@ -33,6 +33,10 @@ class PayloadOpener:
         self._payloads: dict[uuid.UUID, dict[str, Any]] = {}
         self._unrecorded: list[uuid.UUID] = []
 
+    @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
     def open_many(self, submissions: Iterable[Submission]) -> None:
         """Open every submission not opened yet on this page (each intake key once)."""
         missing = [s for s in submissions if s.pk not in self._payloads]

@@ -127,6 +127,19 @@ def keyed_hash(key: bytes, message: bytes, size: int) -> bytes:
     return nacl.hash.blake2b(message, digest_size=size, key=key, encoder=RawEncoder)
 
 
+def index_key_derive(compartment_key: bytes, server_secret: bytes) -> bytes:
+    """A compartment's index key: needs the compartment key AND the server's index secret.
+
+    Two keyed BLAKE2b steps (libsodium's generichash, the primitive crypto_kdf is built on):
+    the compartment key first gives a key of its own for indexing (so the index key is not
+    the key that wraps data keys), then the server secret, kept outside the database, keys
+    that. A database copy plus every key a user ever held cannot test a guess without the
+    server secret; the server's disk alone cannot without a member's compartment key (T1, T3).
+    """
+    sub = keyed_hash(compartment_key, b"corridor|index-key|v1", KEY_BYTES)
+    return keyed_hash(server_secret, b"corridor|index|" + sub, KEY_BYTES)
+
+
 def digest(message: bytes) -> bytes:
     """Unkeyed BLAKE2b-256: stored fingerprints of random tokens."""
     return nacl.hash.blake2b(message, digest_size=32, encoder=RawEncoder)

@@ -4,7 +4,8 @@ At login the passphrase unwraps the private key; it is then kept only encrypted 
 random per-session secret that lives in the user's cookie (HttpOnly, SameSite=Strict, Secure
 in production). The server-side session row alone opens nothing (T1, T2): a seized session
 store without the browsers' cookies is ciphertext, and logout or idle expiry destroys the
-server half.
+server half: at the browser's next request, or in the worker's pass within a minute of the
+timeout if it never comes back (corridor.accounts.session_expiry).
 """
 
 from __future__ import annotations
