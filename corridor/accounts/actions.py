@@ -228,11 +228,14 @@ def organisation_init(
     """Set up a new server: organisation keys, recovery shares, and the first administrator.
 
     The recovery key is rebuilt from its own fresh shares, proving they work; it then leaves
-    memory with this function.
+    memory with this function. The audit signing key's public half is pinned first (decision
+    0013): a pin naming another key stops the set-up before anything is created.
     """
     from corridor.accounts.roles import Role
+    from corridor.audit.checkpoints import audit_key_pin
     from corridor.vault.actions import organisation_create, recovery_keyring
 
+    audit_key_pin()
     with transaction.atomic():
         keys = organisation_create(name=name, threshold=threshold, shares=shares)
         admin, _private_key = staff_create(
