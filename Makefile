@@ -42,8 +42,12 @@ types: venv
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Debian's chromium for the browser tests; minisign and age, the stock tools a recipient of an
+# evidence package or an export has, for the tests that check our artefacts with them.
 browser-deps:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@missing=""; for pair in chromium:chromium minisign:minisign age:age; do \
+	  test -x /usr/bin/$${pair%%:*} || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 pytest: venv messages browser-deps
 	$(BIN)/pytest
