@@ -44,12 +44,10 @@ from corridor.accounts.forms import (
 )
 from corridor.accounts.models import User
 from corridor.vault.actions import (
-    WrongPassphrase,
     compartment_create,
     membership_grant,
     membership_revoke,
     user_keys_unlock,
-    user_keys_unlock_with_recovery_code,
     user_recovery_kit_issue,
 )
 from corridor.vault.keyring import Keyring, NotAMember
@@ -100,6 +98,14 @@ def _keyring(request: HttpRequest) -> Keyring:
     return keyring
 
 
+def _too_many_failures(wait: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(seconds)d second.",
+        "Too many failed attempts. Try again in %(seconds)d seconds.",
+        wait,
+    ) % {"seconds": wait}
+
+
 # --- login -------------------------------------------------------------------------------
 
 
@@ -113,15 +119,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         wait = actions.throttle_wait(bucket)
         user = None if wait else auth.authenticate(request, username=username, password=passphrase)
         if wait:
-            form.add_error(
-                None,
-                ngettext(
-                    "Too many failed attempts. Try again in %(seconds)d second.",
-                    "Too many failed attempts. Try again in %(seconds)d seconds.",
-                    wait,
-                )
-                % {"seconds": wait},
-            )
+            form.add_error(None, _too_many_failures(wait))
         elif user is None or not UserKeyPair.objects.filter(user_id=user.pk).exists():
             actions.throttle_fail(bucket)
             form.add_error(None, _("Wrong username or passphrase."))
@@ -264,20 +262,18 @@ def recover(request: HttpRequest) -> HttpResponse:
     form = RecoverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = User.objects.filter(username__iexact=data["username"], is_active=True).first()
-        bucket = actions.throttle_bucket(data["username"], "recovery")
-        device = actions.totp_device_for(user) if user else None
-        if actions.throttle_wait(bucket):
-            form.add_error(None, _("Too many failed attempts. Try again later."))
-        elif user is None or device is None or not actions.totp_verify(device, data["token"]):
-            actions.throttle_fail(bucket)
-            form.add_error(None, _("These details do not match."))
+        username = data["username"]
+        # Per browser, as at the login: an attacker's failures fill their own bucket only.
+        bucket = actions.throttle_bucket(username, _device_token(request, username), "recover")
+        wait = actions.throttle_wait(bucket)
+        if wait:
+            form.add_error(None, _too_many_failures(wait))
         else:
             try:
-                private_key = user_keys_unlock_with_recovery_code(
-                    user_id=user.pk, recovery_code=data["recovery_code"]
+                user, private_key = actions.recovery_unlock(
+                    username=username, recovery_code=data["recovery_code"], token=data["token"]
                 )
-            except WrongPassphrase:
+            except actions.RecoveryRefused:
                 actions.throttle_fail(bucket)
                 form.add_error(None, _("These details do not match."))
             else:
