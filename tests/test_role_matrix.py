@@ -88,12 +88,14 @@ MATRIX: list[Row] = [
         location=lambda w: rf"/accounts/staff/{w.spare_member.user.pk}/",
         effect=lambda w, s: _spare_now(w).role == "coordinator",
     ),
+    Row("accounts:staff_deactivate", "GET", ADMIN, kwargs=_spare),  # the confirming page
     Row(
         "accounts:staff_deactivate",
         "POST",
         ADMIN,
         status=302,
         kwargs=_spare,
+        data=lambda w: {"username": w.spare_member.user.username},
         location=lambda w: rf"/accounts/staff/{w.spare_member.user.pk}/",
         effect=lambda w, s: not _spare_now(w).is_active,
     ),

@@ -81,6 +81,25 @@ class InviteForm(RoleForm):
     pass
 
 
+class DeactivateForm(forms.Form):
+    """Deactivation is typed, not clicked: the administrator types the colleague's username,
+    so a stray click, a wrong row or a forged form shuts nobody out (T3)."""
+
+    username = forms.CharField(label=_("Type their username to confirm"), max_length=64)
+
+    def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_username(self) -> str:
+        typed: str = self.cleaned_data["username"].strip()
+        if typed.casefold() != self.member.username.casefold():
+            raise ValidationError(
+                _("This is not the username of the colleague shown. Nothing was changed.")
+            )
+        return typed
+
+
 class CompartmentForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("compartment", "Title"), max_length=120)
 

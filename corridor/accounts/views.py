@@ -32,6 +32,7 @@ from corridor.accounts.decorators import (
 )
 from corridor.accounts.forms import (
     CompartmentForm,
+    DeactivateForm,
     InviteAcceptForm,
     InviteForm,
     LoginForm,
@@ -389,25 +390,35 @@ def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("accounts:staff_member", user_id=member.pk)
 
 
-@require_POST
+@GET_POST
 @require_permission("user.manage")
 @require_reauth
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One page, one typed username, after a fresh re-authentication: quick when a colleague
+    is detained, never a single click (T3)."""
     member = get_object_or_404(User, pk=user_id, is_active=True)
     if member.pk == staff_user(request).pk:
         messages.error(request, _("You cannot deactivate yourself."))
         return redirect("accounts:staff_member", user_id=member.pk)
-    pending = actions.staff_deactivate(
-        keyring=_keyring(request), actor_id=staff_user(request).pk, user=member
-    )
-    messages.success(request, _("Deactivated: sessions ended and key wraps destroyed."))
-    if pending:
-        messages.error(
-            request,
-            _("These compartments still need a re-key by one of their members: %(names)s")
-            % {"names": ", ".join(pending)},
+    form = DeactivateForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        pending = actions.staff_deactivate(
+            keyring=_keyring(request), actor_id=staff_user(request).pk, user=member
         )
-    return redirect("accounts:staff_member", user_id=member.pk)
+        messages.success(request, _("Deactivated: sessions ended and key wraps destroyed."))
+        if pending:
+            messages.error(
+                request,
+                _("These compartments still need a re-key by one of their members: %(names)s")
+                % {"names": ", ".join(pending)},
+            )
+        return redirect("accounts:staff_member", user_id=member.pk)
+    compartments = member.memberships.select_related("compartment").order_by("compartment__name")
+    return render(
+        request,
+        "accounts/staff_deactivate.html",
+        {"member": member, "form": form, "compartments": compartments},
+    )
 
 
 @GET_POST
