@@ -105,9 +105,11 @@ MATRIX: list[Row] = [
         "POST",
         ADMIN,
         status=302,
-        data=lambda w: {"name": NEW_COMPARTMENT},
+        data=lambda w: {"name": NEW_COMPARTMENT, "members": [w.spare_member.user.pk]},
         location=lambda w: r"/accounts/compartments/",
-        effect=lambda w, s: Compartment.objects.filter(name=NEW_COMPARTMENT).exists(),
+        effect=lambda w, s: Membership.objects.filter(
+            compartment__name=NEW_COMPARTMENT, user=w.spare_member.user
+        ).exists(),
     ),
     Row("accounts:compartment", "GET", ADMIN, kwargs=_north),
     Row("accounts:compartment", "POST", ADMIN, kwargs=_north),  # renders; writes nothing

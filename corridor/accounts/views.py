@@ -437,22 +437,36 @@ def invite(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _key_holders(request: HttpRequest) -> Any:
+    """Who may be given a compartment key: active staff with a key pair, the actor aside."""
+    return (
+        User.objects.filter(is_active=True, keypair__isnull=False)
+        .exclude(pk=staff_user(request).pk)
+        .order_by("username")
+    )
+
+
 @GET_POST
 @require_permission("compartment.manage")
 def compartments(request: HttpRequest) -> HttpResponse:
-    form = CompartmentForm(request.POST or None)
+    actor = staff_user(request)
+    form = CompartmentForm(request.POST or None, users=_key_holders(request))
     if request.method == "POST" and form.is_valid():
-        if Compartment.objects.filter(name__iexact=form.cleaned_data["name"]).exists():
+        data = form.cleaned_data
+        member_ids = [user.pk for user in data["members"]] + ([actor.pk] if data["join"] else [])
+        if Compartment.objects.filter(name__iexact=data["name"]).exists():
             form.add_error("name", _("A compartment with this name exists."))
         else:
-            compartment_create(actor_id=staff_user(request).pk, name=form.cleaned_data["name"])
-            messages.success(request, _("Compartment created. You are its first member."))
+            compartment_create(actor_id=actor.pk, name=data["name"], member_ids=member_ids)
+            if data["join"]:
+                messages.success(request, _("Compartment created. You are a member."))
+            else:
+                messages.success(
+                    request,
+                    _("Compartment created. You are not a member and cannot read its cases."),
+                )
             return redirect("accounts:compartments")
-    mine = set(
-        Membership.objects.filter(user_id=staff_user(request).pk).values_list(
-            "compartment_id", flat=True
-        )
-    )
+    mine = set(Membership.objects.filter(user_id=actor.pk).values_list("compartment_id", flat=True))
     rows = [(c, c.pk in mine) for c in Compartment.objects.order_by("name")]
     return render(request, "accounts/compartments.html", {"form": form, "rows": rows})
 
