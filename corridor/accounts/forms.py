@@ -85,7 +85,11 @@ class DeactivateForm(forms.Form):
     """Deactivation is typed, not clicked: the administrator types the colleague's username,
     so a stray click, a wrong row or a forged form shuts nobody out (T3)."""
 
-    username = forms.CharField(label=_("Type their username to confirm"), max_length=64)
+    username = forms.CharField(
+        label=_("Type their username to confirm"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
 
     def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
