@@ -88,7 +88,10 @@ class Org:
 
     def compartment(self, name: str) -> Compartment:
         if name not in self.compartments:
-            self.compartments[name] = compartment_create(actor_id=self.admin.user.pk, name=name)
+            # The fixture's administrator joins, so it can grant the staff below.
+            self.compartments[name] = compartment_create(
+                actor_id=self.admin.user.pk, name=name, member_ids=[self.admin.user.pk]
+            )
         return self.compartments[name]
 
     def staff(self, username: str, role: str, compartments: tuple[str, ...] = ()) -> Staff:
