@@ -15,12 +15,13 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from shamir_mnemonic import combine_mnemonics, generate_mnemonics
 from shamir_mnemonic.utils import MnemonicError
 
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
+from corridor.vault.bulk import rows_update
 from corridor.vault.fields import BlindIndexField
 from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
 from corridor.vault.models import (
@@ -345,27 +346,6 @@ def membership_revoke(
     return rewrapped
 
 
-def _rows_update(model: type[VaultRecord], columns: list[str], rows: list[list[Any]]) -> None:
-    """UPDATE model SET columns = values WHERE pk = last value, for many rows in one batch.
-
-    One executemany of a plain statement: Django's bulk_update builds a CASE per column and
-    costs about a millisecond a row, which a re-key of 100,000 records cannot afford.
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    pk = model._meta.pk
-    assert pk is not None  # noqa: S101 - every model has one
-    statement = (
-        f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608 - names quoted, values bound
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            statement, [[*row[:-1], pk.get_db_prep_value(row[-1], connection)] for row in rows]
-        )
-
-
 def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> int:
     """Recompute every BlindIndexField of `model`'s records in `compartment` from plaintext."""
     indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
@@ -387,10 +367,10 @@ def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> 
             ]
         )
         if len(batch) == 500:
-            _rows_update(model, [index.column for index in indexes], batch)
+            rows_update(model, [index.column for index in indexes], batch)
             done += len(batch)
             batch = []
-    _rows_update(model, [index.column for index in indexes], batch)
+    rows_update(model, [index.column for index in indexes], batch)
     return done + len(batch)
 
 
