@@ -60,7 +60,7 @@ def _opened(
     """Open each record's sensitive fields in one ledger, audit `audit` if given."""
     with reads_ledger() as ledger, keyring_activated(worker.keyring):
         for record in records:
-            fresh = type(record).objects.get(pk=record.pk)
+            fresh = type(record)._default_manager.get(pk=record.pk)
             _ = fresh.full_name if isinstance(fresh, Case) else fresh.title  # type: ignore[attr-defined]
         if audit is not None:
             _audit(worker, *audit)
