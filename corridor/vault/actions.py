@@ -32,6 +32,7 @@ from corridor.vault.models import (
     UserKeyPair,
     VaultRecord,
 )
+from corridor.vault.reads import reads_covered_by
 from corridor.vault.signals import compartment_index_rebuilt, compartment_rekeyed
 
 RECOVERY_KDF_OPSLIMIT = 2
@@ -388,9 +389,14 @@ def compartment_index_rebuild(
     must open the compartment's current key (and `previous_version`'s, when the apps need to
     open what was sealed under it). The vault recomputes the records' own BlindIndexFields;
     apps that keep term tables rebuild them on `compartment_index_rebuilt`, in the same
-    transaction.
+    transaction. What it opens to re-hash is returned to no one, so its own entry on the
+    compartment covers it in the request's read check (corridor.vault.reads).
     """
-    with transaction.atomic(), keyring_activated(keyring):
+    with (
+        transaction.atomic(),
+        keyring_activated(keyring),
+        reads_covered_by("compartment", compartment.pk),
+    ):
         for model in _vault_models():
             _blind_index_rebuild(model, compartment)
         compartment_index_rebuilt.send(
