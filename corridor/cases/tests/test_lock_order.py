@@ -11,23 +11,32 @@ lock at BEGIN (IMMEDIATE) and cannot deadlock, so these tests need PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
+from corridor.accounts.actions import staff_create
+from corridor.accounts.roles import Role
 from corridor.audit.checkpoints import chain_verify
 from corridor.cases.actions import case_move_to_stage, expense_add
 from corridor.cases.models import Case, Expense
 from corridor.cases.pipeline import TransitionRefused
 from corridor.cases.tests.conftest import Desk
+from corridor.relocation.actions import application_create, country_create, country_update
+from corridor.relocation.models import Application
+from corridor.tasks.actions import checkin_schedule_create
+from corridor.tasks.models import Alert, CheckInSchedule
+from corridor.tasks.worker import work_once
+from corridor.vault.actions import membership_grant
 from corridor.vault.keyring import keyring_activated
+from corridor.vault.models import Membership
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -36,7 +45,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 WRITERS = 6
-SECONDS = 4.0
+SECONDS = 3.0
 
 
 def writers_run(
@@ -65,7 +74,9 @@ def writers_run(
             done.append(count)
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(seed,)) for seed in range(writers)]
+    threads = [
+        threading.Thread(target=run, args=(seed,), name=f"writer-{seed}") for seed in range(writers)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -124,4 +135,116 @@ def test_it_moves_and_adds_expenses_on_the_same_cases_without_deadlock(desk: Des
     assert errors == [], f"{len(errors)} of {steps + len(errors)} writes failed: {errors[:3]}"
     assert steps > WRITERS, "the writers did not get going"
     assert Expense.objects.filter(case__in=cases).exists()
+    assert chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_raises_missed_checkins_while_cases_move_without_deadlock(desk: Desk) -> None:
+    # Given three cases that writers move, schedule check-ins for (already missed) and spend
+    # on, while the worker's pass raises the alerts of those missed check-ins
+    cases = cases_at_vetting(desk, 3)
+    move_or_spend = move_or_expense(desk, cases)
+    hours_ago = timezone.now() - timedelta(hours=30)
+
+    def step(rng: random.Random) -> None:
+        roll = rng.random()
+        if roll < 0.25:
+            checkin_schedule_create(
+                actor_id=desk.coordinator.user.pk,
+                case=rng.choice(cases),
+                every_hours=24,
+                grace_minutes=0,
+                at=hours_ago,
+            )
+        elif roll < 0.4:
+            work_once()
+        else:
+            move_or_spend(rng)
+
+    # When they all write at once
+    steps, errors = writers_run(desk, step)
+    work_once()
+    # Then nothing failed, every missed check-in has its one alert, and the chain is whole
+    assert errors == [], f"{len(errors)} of {steps + len(errors)} writes failed: {errors[:3]}"
+    schedules = CheckInSchedule.objects.filter(case__in=cases)
+    assert schedules.exists()
+    assert Alert.objects.filter(schedule__in=schedules).count() == schedules.count()
+    assert chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_grants_membership_while_cases_are_written_without_deadlock(desk: Desk) -> None:
+    # Given an administrator who grants North to one new volunteer after another (each grant
+    # locks the compartment, which every record of North refers to), while coordinators add
+    # expenses and move cases of North
+    cases = cases_at_vetting(desk, 3)
+    admin = desk.org.admin
+    move_or_spend = move_or_expense(desk, cases)
+    granted: list[int] = []
+    names = itertools.count()
+
+    def step(rng: random.Random) -> None:
+        if threading.current_thread().name != "writer-0":
+            move_or_spend(rng)
+            return
+        user, _key = staff_create(
+            username=f"volunteer{next(names)}",
+            role=Role.CASEWORKER,
+            passphrase="volunteer passphrase for tests",
+            actor_id=admin.user.pk,
+        )
+        with keyring_activated(admin.keyring):
+            membership_grant(
+                keyring=admin.keyring,
+                actor_id=admin.user.pk,
+                compartment=desk.north,
+                user_id=user.pk,
+            )
+        granted.append(user.pk)
+
+    # When they all write at once
+    steps, errors = writers_run(desk, step)
+    # Then nothing failed, every volunteer is a member, and the chain is whole
+    assert errors == [], f"{len(errors)} of {steps + len(errors)} writes failed: {errors[:3]}"
+    assert granted
+    assert Membership.objects.filter(compartment=desk.north, user_id__in=granted).count() == len(
+        granted
+    )
+    assert chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_renames_a_country_while_applications_are_recorded_without_deadlock(
+    desk: Desk,
+) -> None:
+    # Given a coordinator who changes a country's code back and forth (a change of a unique
+    # column locks the row as strongly as a delete), while others record applications to it
+    cases = cases_at_vetting(desk, 3)
+    country = country_create(actor_id=None, code="DE", name_en="Germany", name_ru="Германия")
+    codes = itertools.cycle(["AT", "DE"])
+
+    def step(rng: random.Random) -> None:
+        if threading.current_thread().name == "writer-0":
+            country_update(
+                actor_id=desk.coordinator.user.pk,
+                country=country,
+                code=next(codes),
+                name_en="Germany",
+                name_ru="Германия",
+                notes="",
+                pathways={},
+            )
+        else:
+            application_create(
+                actor_id=desk.coordinator.user.pk,
+                case=rng.choice(cases),
+                country=country,
+                pathway="humanitarian_visa",
+            )
+
+    # When they all write at once
+    steps, errors = writers_run(desk, step)
+    # Then nothing failed and the chain is whole
+    assert errors == [], f"{len(errors)} of {steps + len(errors)} writes failed: {errors[:3]}"
+    assert Application.objects.filter(country=country).exists()
     assert chain_verify().ok
