@@ -32,8 +32,9 @@ def _get(handler: WSGIHandler, path: str, cookies: str) -> int:
     environ = RequestFactory().get(path, HTTP_COOKIE=cookies, HTTP_HOST="localhost").environ
     statuses: list[str] = []
 
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
         statuses.append(status)
+        return lambda data: None
 
     response = handler(environ, start_response)
     b"".join(response)
