@@ -26,10 +26,11 @@ demo: venv messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 
-# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server and stops with it.
+# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server under a
+# restart loop (deploy/supervise.sh: started again 5 s after it exits) and stops with it.
 run: demo
-	$(BIN)/python manage.py work --interval 60 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	deploy/supervise.sh -d 5 $(BIN)/python manage.py work --interval 60 & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv
