@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-triage lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-triage bench-faults lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -74,6 +74,9 @@ bench-intake: venv
 bench-triage: venv
 	$(BIN)/python bench/triage_inbox.py
 	$(BIN)/python bench/triage_inbox.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-faults: venv
+	$(BIN)/python bench/worker_faults.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 lock: | $(UV)
 	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt
