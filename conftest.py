@@ -36,6 +36,19 @@ def _cheap_kdf(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_keys(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The audit signing key, its pinned public half and the checkpoint log live in a fresh
+    folder of their own, never in var/ (nor in the test's tmp_path); organisation_init pins
+    the key there as it does in the demo (decision 0013)."""
+    keys = tmp_path_factory.mktemp("audit-keys")
+    settings.CORRIDOR_AUDIT_SIGNING_KEY = ""
+    settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = keys / "signing.key"
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY = ""
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY_PATH = str(keys / "public.key")
+    settings.CORRIDOR_AUDIT_CHECKPOINT_LOG = str(keys / "checkpoints.jsonl")
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests() -> Iterator[None]:
     """Actions called directly in a test raise their messages in English, whatever the site
     default (Russian); requests still speak the language LocaleMiddleware picks for them, and
@@ -75,7 +88,10 @@ class Org:
 
     def compartment(self, name: str) -> Compartment:
         if name not in self.compartments:
-            self.compartments[name] = compartment_create(actor_id=self.admin.user.pk, name=name)
+            # The fixture's administrator joins, so it can grant the staff below.
+            self.compartments[name] = compartment_create(
+                actor_id=self.admin.user.pk, name=name, member_ids=[self.admin.user.pk]
+            )
         return self.compartments[name]
 
     def staff(self, username: str, role: str, compartments: tuple[str, ...] = ()) -> Staff:

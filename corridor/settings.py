@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corridor.core.middleware.SecurityHeadersMiddleware",
+    "corridor.core.charset.FormCharsetMiddleware",  # before anything reads a form
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +156,17 @@ CORRIDOR_KDF_MEMLIMIT = env_int("CORRIDOR_KDF_MEMLIMIT", 256 * 1024 * 1024)
 CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")
 CORRIDOR_AUDIT_SIGNING_KEY_PATH = Path(
     env("CORRIDOR_AUDIT_SIGNING_KEY_PATH", str(VAR_DIR / "audit-signing.key"))
+)
+# The pinned public half (64 hex digits; comma-separated while rotating): checkpoints verify
+# only against it, never against the key stored beside them in the database (decision 0013).
+# init_org prints it; in the demo it pins it itself, in the file named by the _PATH setting.
+CORRIDOR_AUDIT_PUBLIC_KEY = env("CORRIDOR_AUDIT_PUBLIC_KEY")
+CORRIDOR_AUDIT_PUBLIC_KEY_PATH = env(
+    "CORRIDOR_AUDIT_PUBLIC_KEY_PATH", "" if PRODUCTION else str(VAR_DIR / "audit-public.key")
+)
+# A copy of every checkpoint, outside the database: deleting the stored rows hides nothing.
+CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
+    "CORRIDOR_AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.jsonl")
 )
 
 # Intake codename pepper: keys the stored codename hashes, so a database without this secret

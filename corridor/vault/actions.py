@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -19,6 +21,7 @@ from shamir_mnemonic.utils import MnemonicError
 
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
+from corridor.vault.bulk import rows_update
 from corridor.vault.fields import BlindIndexField
 from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
 from corridor.vault.models import (
@@ -206,23 +209,36 @@ def recovery_keyring(shares: list[str]) -> Keyring:
     return Keyring(user_id=None, private_key=private)
 
 
-def compartment_create(*, actor_id: int | None, name: str) -> Compartment:
-    """A new compartment whose key is sealed to the organisation and, if any, to the actor."""
+def compartment_create(
+    *, actor_id: int | None, name: str, member_ids: Iterable[int] = ()
+) -> Compartment:
+    """A new compartment whose key is sealed to the organisation and to its first members.
+
+    The key goes from memory to the recovery key and to each of `member_ids`; the actor is
+    a member only if named there, so an administrator who creates a compartment reads its
+    cases only by choosing to (T3, docs/decisions/0012-separation-of-duties.md).
+    """
     with transaction.atomic():
         compartment = Compartment.objects.create(name=name)
         key = crypto.random_key()
         _seal_for(KeyWrap.COMPARTMENT, key, user_id=None, compartment_id=compartment.pk, version=1)
-        if actor_id is not None:
-            _seal_for(
-                KeyWrap.COMPARTMENT, key, user_id=actor_id, compartment_id=compartment.pk, version=1
-            )
-            Membership.objects.create(user_id=actor_id, compartment=compartment)
         audit_record(
             actor_id=actor_id,
             action="compartment.create",
             object_type="compartment",
             object_id=str(compartment.pk),
         )
+        for user_id in dict.fromkeys(member_ids):
+            _seal_for(
+                KeyWrap.COMPARTMENT, key, user_id=user_id, compartment_id=compartment.pk, version=1
+            )
+            Membership.objects.create(user_id=user_id, compartment=compartment)
+            audit_record(
+                actor_id=actor_id,
+                action="membership.grant",
+                object_type="user",
+                object_id=f"{user_id}:{compartment.pk}",
+            )
     return compartment
 
 
@@ -342,19 +358,20 @@ def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> 
         .iterator(chunk_size=500)
     )
     done = 0
-    batch: list[VaultRecord] = []
+    batch: list[list[Any]] = []
     for record in records:
-        for index in indexes:
-            setattr(record, index.attname, index.digest_of(record, getattr(record, index.source)))
-        batch.append(record)
+        batch.append(
+            [
+                *(index.digest_of(record, getattr(record, index.source)) for index in indexes),
+                record.pk,
+            ]
+        )
         if len(batch) == 500:
-            model._default_manager.bulk_update(batch, [i.name for i in indexes])
+            rows_update(model, [index.column for index in indexes], batch)
             done += len(batch)
             batch = []
-    if batch:
-        model._default_manager.bulk_update(batch, [i.name for i in indexes])
-        done += len(batch)
-    return done
+    rows_update(model, [index.column for index in indexes], batch)
+    return done + len(batch)
 
 
 def compartment_index_rebuild(

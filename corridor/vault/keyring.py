@@ -10,6 +10,7 @@ active keyring every sensitive field refuses to open (VaultLocked).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
@@ -146,6 +147,11 @@ def index_secret() -> bytes:
                 "CORRIDOR_INDEX_SECRET (or _FILE) must be set in production."
             )
         value = DEMO_INDEX_SECRET
+    return _index_secret_of(value)
+
+
+@functools.lru_cache(maxsize=4)
+def _index_secret_of(value: str) -> bytes:
     return crypto.digest(b"corridor|index-secret|" + value.encode("utf-8"))
 
 
