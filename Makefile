@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-triage bench-index lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-triage bench-index bench-faults lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -26,10 +26,11 @@ demo: venv messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 
-# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server and stops with it.
+# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server under a
+# restart loop (deploy/supervise.sh: started again 5 s after it exits) and stops with it.
 run: demo
-	$(BIN)/python manage.py work --interval 60 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	deploy/supervise.sh -d 5 $(BIN)/python manage.py work --interval 60 & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv
@@ -81,6 +82,9 @@ bench-triage: venv
 bench-index: venv
 	$(BIN)/python bench/index_rebuild.py
 	$(BIN)/python bench/index_rebuild.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-faults: venv
+	$(BIN)/python bench/worker_faults.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 lock: | $(UV)
 	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt

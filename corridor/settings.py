@@ -106,9 +106,14 @@ TEMPLATES = [
     },
 ]
 
+# Connections live 60 s; each request first checks that its connection still works
+# (CONN_HEALTH_CHECKS), so one closed under it (a database restart, an idle connection cut
+# by the server or a proxy) is reopened instead of failing that request.
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'corridor.sqlite3'}"), conn_max_age=60
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'corridor.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

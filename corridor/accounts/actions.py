@@ -103,7 +103,9 @@ def invitation_find(token: str) -> Invitation:
 
 def invitation_accept(*, token: str, username: str, passphrase: str) -> tuple[User, bytes]:
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation_find(token).pk)
+        invitation = Invitation.objects.select_for_update(no_key=True).get(
+            pk=invitation_find(token).pk
+        )
         if not invitation.is_open():
             raise InvitationInvalid
         user, private_key = staff_create(
@@ -285,7 +287,9 @@ def throttle_wait(bucket: bytes) -> int:
 
 def throttle_fail(bucket: bytes) -> None:
     with transaction.atomic():
-        row, _created = LoginThrottle.objects.select_for_update().get_or_create(bucket=bucket)
+        row, _created = LoginThrottle.objects.select_for_update(no_key=True).get_or_create(
+            bucket=bucket
+        )
         row.failures += 1
         row.last_failure_at = timezone.now()
         row.save(update_fields=["failures", "last_failure_at"])

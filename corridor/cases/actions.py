@@ -229,12 +229,19 @@ def case_move_to_stage(
     reason or outcome, or a time in the future, before the case began or before its last
     move; and, given `expected_stage` (the stage a view checked the mover's permission for),
     if the case is no longer there. The case row is locked first, so two moves at once
-    cannot both apply. Safe inside an outer transaction (this one becomes a savepoint).
+    cannot both apply; FOR NO KEY UPDATE, so the foreign-key checks of other writers'
+    expenses, tasks and alerts on this case, made at their commit while they hold the audit
+    head, never wait for a move that waits for the head (decision 0018). Safe inside an
+    outer transaction (this one becomes a savepoint).
     """
     at = at or timezone.now()
     reason = _note_clean(reason, REASON_MAX)
     with transaction.atomic():
-        row = Case.objects.select_for_update().values("stage", "created_at").get(pk=case.pk)
+        row = (
+            Case.objects.select_for_update(no_key=True)
+            .values("stage", "created_at")
+            .get(pk=case.pk)
+        )
         stage_expect(row["stage"], expected_stage)
         move = move_require(row["stage"], to_stage)
         _move_check(move, reason, outcome)

@@ -148,7 +148,7 @@ def _thread_root(thread: Submission) -> Submission:
 
 def _next_position(root: Submission) -> int:
     """The next place in the thread, with the thread's first row locked until commit."""
-    Submission.objects.select_for_update().filter(pk=root.pk).values_list("pk").first()
+    Submission.objects.select_for_update(no_key=True).filter(pk=root.pk).values_list("pk").first()
     last = max(
         root.follow_ups.aggregate(m=Max("position"))["m"] or 0,
         Reply.objects.filter(submission=root).aggregate(m=Max("position"))["m"] or 0,

@@ -127,17 +127,21 @@ def country_update(
         code=code, name_en=name_en, name_ru=name_ru, notes=notes, pathways=pathways, pk=country.pk
     )
     with transaction.atomic():
-        fresh = Country.objects.select_for_update().get(pk=country.pk)
-        fresh.code, fresh.name_en, fresh.name_ru = code, name_en.strip(), name_ru.strip()
-        fresh.notes = notes.strip()
-        fresh.save()
-        _pathways_set(fresh, pathways)
+        fresh = Country.objects.select_for_update(no_key=True).get(pk=country.pk)
+        # The entry first: a new code changes a unique column, which locks the row as a
+        # delete does, and the applications and journeys that refer to the country check
+        # it at commit, holding the audit head. Holding the head first, this save can only
+        # wait for such a check to finish, never for one that waits on it (decision 0018).
         audit_record(
             actor_id=actor_id,
             action="country.update",
             object_type="country",
             object_id=str(fresh.pk),
         )
+        fresh.code, fresh.name_en, fresh.name_ru = code, name_en.strip(), name_ru.strip()
+        fresh.notes = notes.strip()
+        fresh.save()
+        _pathways_set(fresh, pathways)
     return fresh
 
 
@@ -287,7 +291,7 @@ def document_update(
 ) -> Document:
     """Replace a document's details; returns the saved copy."""
     with transaction.atomic():
-        fresh = Document.objects.select_for_update().get(pk=document.pk)
+        fresh = Document.objects.select_for_update(no_key=True).get(pk=document.pk)
         fresh.updated_at = timezone.now()
         return _document_write(
             actor_id=actor_id,
@@ -364,7 +368,7 @@ def _application_write(
     Runs inside the caller's transaction; the case row is locked first so two staff
     recording at once cannot both move it.
     """
-    case = Case.objects.select_for_update().get(pk=application.case_id)
+    case = Case.objects.select_for_update(no_key=True).get(pk=application.case_id)
     _application_check(
         case=case,
         country=country,
@@ -458,7 +462,7 @@ def application_update(
     with transaction.atomic():
         return _application_write(
             actor_id=actor_id,
-            application=Application.objects.select_for_update().get(pk=application.pk),
+            application=Application.objects.select_for_update(no_key=True).get(pk=application.pk),
             action="application.update",
             at=at,
             country=country,
@@ -551,7 +555,7 @@ def _travel_write(
     move a case in departure: back to sheltered when an international leg failed, on to
     arrived when the arrival leg was completed. Inside the caller's transaction; the case
     row is locked first."""
-    case = Case.objects.select_for_update().get(pk=leg.case_id)
+    case = Case.objects.select_for_update(no_key=True).get(pk=leg.case_id)
     _travel_check(
         case=case,
         kind=kind,
@@ -636,7 +640,7 @@ def travel_leg_update(
     with transaction.atomic():
         return _travel_write(
             actor_id=actor_id,
-            leg=TravelLeg.objects.select_for_update().get(pk=leg.pk),
+            leg=TravelLeg.objects.select_for_update(no_key=True).get(pk=leg.pk),
             action="travel_leg.update",
             at=at,
             kind=kind,

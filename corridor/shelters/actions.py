@@ -106,7 +106,7 @@ def shelter_update(
         raise ValidationError(_("A shelter needs a name."))
     _settings_check(capacity, stay_cap_days, warn_days_before)
     with transaction.atomic():
-        Shelter.objects.select_for_update().only("id").get(pk=shelter.pk)
+        Shelter.objects.select_for_update(no_key=True).only("id").get(pk=shelter.pk)
         busiest = _busiest_day_from(shelter, timezone.localdate())
         if busiest is not None and busiest[1] > capacity:
             raise ValidationError(
@@ -238,8 +238,12 @@ def placement_create(
     today = timezone.localdate()
     with transaction.atomic():
         # Lock order: case, then shelter (every writer of placements takes them in this order).
-        case = Case.objects.select_for_update().only("id", "created_at").get(pk=request.case_id)
-        shelter = Shelter.objects.select_for_update().get(pk=request.shelter_id)
+        case = (
+            Case.objects.select_for_update(no_key=True)
+            .only("id", "created_at")
+            .get(pk=request.case_id)
+        )
+        shelter = Shelter.objects.select_for_update(no_key=True).get(pk=request.shelter_id)
         current = PlacementRequest.objects.only("id", "decision").get(pk=request.pk)
         if current.decision != Decision.APPROVED:
             raise ValidationError(_("Only an approved request can be placed."))
@@ -289,7 +293,7 @@ def placement_end(*, actor_id: int, placement: Placement, ends_on: date) -> Plac
     today = timezone.localdate()
     with transaction.atomic():
         current = (
-            Placement.objects.select_for_update()
+            Placement.objects.select_for_update(no_key=True)
             .only("id", "starts_on", "planned_end", "ends_on")
             .get(pk=placement.pk)
         )

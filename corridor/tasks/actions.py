@@ -137,7 +137,7 @@ def checkin_record(
     with transaction.atomic():
         # Lock the schedule so a concurrent check-in or the worker sees one order of events.
         current = (
-            CheckInSchedule.objects.select_for_update()
+            CheckInSchedule.objects.select_for_update(no_key=True)
             .only("id", "active", "created_at", "last_checkin_at", "every_hours")
             .get(pk=schedule.pk)
         )

@@ -179,3 +179,25 @@ class Duty(models.Model):
         "since": OPERATIONAL,
         "set_by": OPERATIONAL,
     }
+
+
+class WorkerBeat(models.Model):
+    """When a worker last finished its pass over tasks and check-ins (`manage.py work`).
+
+    One row per worker name, written at the end of every pass. The alerts page and the
+    coordinators' start page read it: a worker that stopped raises no alert for a missed
+    check-in, and says nothing about it itself, so its silence is shown instead.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_run = models.DateTimeField()
+    interval_seconds = models.PositiveIntegerField()  # the worker's --interval
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "name": OPERATIONAL,
+        "last_run": OPERATIONAL,
+        "interval_seconds": OPERATIONAL,
+    }
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_run:%Y-%m-%d %H:%M:%S}"

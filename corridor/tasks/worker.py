@@ -9,15 +9,24 @@ matches nothing; on SQLite the write lock serialises the two transactions.
 
 The worker touches operational columns only (dates, flags, ids): it runs with no keyring and
 never needs plaintext (T1, T2: no key lives in a background process).
+
+One item that fails (a row the database refuses, a bug) must not cost the others their
+alert: each claim runs on its own, a failure is logged with the item's id and the error's
+class only (never its message, which may quote a value), and the pass goes on. A failure
+that leaves the connection unusable (the database restarted, the connection was cut) is
+raised instead, so the command's loop closes the connection and tries again (decision 0018).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from corridor.audit.log import audit_record
@@ -25,12 +34,15 @@ from corridor.tasks.duty import duty_coordinator_id
 from corridor.tasks.models import Alert, AlertKind, CheckInSchedule, Task
 
 BATCH = 500
+log = logging.getLogger("corridor.worker")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
 class WorkCounts:
     tasks_overdue: int = 0
     alerts_raised: int = 0
+    failed: int = 0  # items whose claim raised: logged, retried at the next pass
 
 
 @dataclass(frozen=True)
@@ -43,8 +55,12 @@ class MissedCheckIn:
     due_at: datetime
 
 
-def overdue_task_candidates(today: date, limit: int = BATCH) -> list[uuid.UUID]:
+def overdue_task_candidates(
+    today: date, limit: int = BATCH, skip: Collection[uuid.UUID] = ()
+) -> list[uuid.UUID]:
     found = Task.objects.filter(done_at__isnull=True, overdue=False, due_on__lt=today)
+    if skip:
+        found = found.exclude(pk__in=list(skip))
     return list(found.order_by("due_on").values_list("pk", flat=True)[:limit])
 
 
@@ -59,10 +75,14 @@ def overdue_task_claim(task_id: uuid.UUID, today: date) -> bool:
     return bool(won)
 
 
-def missed_checkin_candidates(now: datetime, limit: int = BATCH) -> list[MissedCheckIn]:
+def missed_checkin_candidates(
+    now: datetime, limit: int = BATCH, skip: Collection[uuid.UUID] = ()
+) -> list[MissedCheckIn]:
     # One query per grace period in use (a handful): "due before now minus grace" stays a
     # plain comparison, portable to SQLite and PostgreSQL, with no interval arithmetic in SQL.
     waiting = CheckInSchedule.objects.filter(active=True, missed=False, next_due_at__lt=now)
+    if skip:
+        waiting = waiting.exclude(pk__in=list(skip))
     graces = waiting.order_by().values_list("grace_minutes", flat=True).distinct()
     found: list[MissedCheckIn] = []
     for grace in sorted(graces):
@@ -100,17 +120,64 @@ def missed_checkin_claim(missed: MissedCheckIn, now: datetime) -> Alert | None:
     return alert
 
 
+def connection_usable() -> bool:
+    """True if the default connection still answers (after an item's error)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure here means: reconnect
+        return False
+    return True
+
+
+def claims_run(
+    kind: str, items: Iterable[Item], claim: Callable[[Item], bool], key: Callable[[Item], object]
+) -> tuple[int, list[Item]]:
+    """Claim each item on its own; (claims won, items whose claim raised).
+
+    An error is logged as `kind`, the item's id and the error's class, and the others are
+    still claimed; if the connection itself is gone, the error is raised to the caller.
+    """
+    won, failed = 0, []
+    for item in items:
+        try:
+            won += claim(item)
+        except Exception as exc:
+            if not connection_usable():
+                raise
+            log.error("worker: %s %s failed (%s)", kind, key(item), type(exc).__name__)
+            failed.append(item)
+    return won, failed
+
+
 def work_once(now: datetime | None = None) -> WorkCounts:
     """One pass over everything due at `now` (default: the current time)."""
     now = now if now is not None else timezone.now()
     today = timezone.localdate(now)
     overdue = alerts = 0
-    while batch := overdue_task_candidates(today):
-        overdue += sum(overdue_task_claim(task_id, today) for task_id in batch)
+    failed_tasks: set[uuid.UUID] = set()
+    while batch := overdue_task_candidates(today, skip=failed_tasks):
+        won, failed = claims_run(
+            "task", batch, lambda task_id: overdue_task_claim(task_id, today), lambda t: t
+        )
+        overdue += won
+        failed_tasks.update(failed)
         if len(batch) < BATCH:
             break
-    while missed := missed_checkin_candidates(now):
-        alerts += sum(missed_checkin_claim(one, now) is not None for one in missed)
+    failed_schedules: set[uuid.UUID] = set()
+    while missed := missed_checkin_candidates(now, skip=failed_schedules):
+        won, failed_checkins = claims_run(
+            "checkin_schedule",
+            missed,
+            lambda one: missed_checkin_claim(one, now) is not None,
+            lambda one: one.schedule_id,
+        )
+        alerts += won
+        failed_schedules.update(one.schedule_id for one in failed_checkins)
         if len(missed) < BATCH:
             break
-    return WorkCounts(tasks_overdue=overdue, alerts_raised=alerts)
+    return WorkCounts(
+        tasks_overdue=overdue,
+        alerts_raised=alerts,
+        failed=len(failed_tasks) + len(failed_schedules),
+    )

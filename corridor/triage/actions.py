@@ -105,7 +105,9 @@ def _desk_member(actor_id: int, permission: str) -> IntakeDesk:
 
 def _head_locked(submission: Submission) -> Submission:
     """The thread's first submission, locked for the rest of the transaction."""
-    return Submission.objects.select_for_update().get(pk=submission.thread_id or submission.pk)
+    return Submission.objects.select_for_update(no_key=True).get(
+        pk=submission.thread_id or submission.pk
+    )
 
 
 def _vetting(head: Submission, desk: IntakeDesk) -> Vetting:

@@ -41,7 +41,9 @@ def crosscheck_allow(
     limit = settings.CORRIDOR_CROSSCHECK_PER_HOUR
     with transaction.atomic():
         # One row per member and hour is locked first, so two pages of one member count in turn.
-        counted = CrossCheck.objects.select_for_update().filter(user_id=actor_id, hour=hour)
+        counted = CrossCheck.objects.select_for_update(no_key=True).filter(
+            user_id=actor_id, hour=hour
+        )
         seen = set(counted.values_list("submission_id", flat=True))
         room = max(limit - len(seen), 0)
         new = [pk for pk in wanted if pk not in seen][:room]

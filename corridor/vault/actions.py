@@ -248,7 +248,7 @@ def membership_grant(
 ) -> None:
     """Seal the compartment's current key (which also gives its index key) to a new member."""
     with transaction.atomic():
-        compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
+        compartment = Compartment.objects.select_for_update(no_key=True).get(pk=compartment.pk)
         if Membership.objects.filter(user_id=user_id, compartment=compartment).exists():
             return
         key = keyring.compartment_key(compartment.pk, compartment.key_version)
@@ -287,7 +287,7 @@ def membership_revoke(
     matches nothing stored afterwards (docs/decisions/0011-index-keys.md).
     """
     with transaction.atomic():
-        compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
+        compartment = Compartment.objects.select_for_update(no_key=True).get(pk=compartment.pk)
         old_version = compartment.key_version
         old_key = keyring.compartment_key(compartment.pk, old_version)
         Membership.objects.filter(user_id=user_id, compartment=compartment).delete()
@@ -422,7 +422,7 @@ def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = No
     """
     with transaction.atomic():
         restored = 0
-        for compartment in Compartment.objects.select_for_update().order_by("pk"):
+        for compartment in Compartment.objects.select_for_update(no_key=True).order_by("pk"):
             key = recovery.compartment_key(compartment.pk, compartment.key_version)
             KeyWrap.objects.filter(
                 purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
