@@ -188,22 +188,48 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Logs: never a request body, an address or a user agent. Django's request logger records
-# only method, path and status, and no view puts a sensitive value in a path.
+# Logs: never a request body, an address or a user agent, and no time finer than the hour.
+# Deny by default (corridor/core/logs.py, decision 0015): only Corridor's loggers and
+# Django's request errors reach the handlers; the filters are declared here, on each handler,
+# so that every django.setup() (runserver runs two) builds them again with the handlers.
 LOG_FILE = env("CORRIDOR_LOG_FILE", str(VAR_DIR / "corridor.log"))
+LOGGING_CONFIG = "corridor.core.logs.logging_configure"
+_LOG_FILTERS = ["intake", "policy"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "intake": {"()": "corridor.intake.logfilter.IntakeLogFilter"},
+        "policy": {"()": "corridor.core.logs.LogPolicyFilter"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:00",
+        }
+    },
     "handlers": {
-        "file": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"},
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "file": {
+            "class": "logging.FileHandler",
+            "filename": LOG_FILE,
+            "formatter": "plain",
+            "filters": _LOG_FILTERS,
+        },
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": _LOG_FILTERS,
+        },
     },
     "root": {"handlers": ["file", "console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (the DEBUG console, mail to ADMINS with the request attached,
+        # runserver's request lines with their time) are replaced by the two above.
+        "django": {"handlers": []},
+        "django.request": {"filters": ["intake"]},
+        "django.server": {"handlers": [], "filters": ["intake"], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
-        # Pillow logs every EXIF tag's value at DEBUG while it reads an uploaded photo: a
-        # requester's caption or name would land in the log before the metadata is stripped.
+        # Pillow logs every EXIF tag's value at DEBUG: not even built (the policy drops it).
         "PIL": {"level": "WARNING"},
     },
 }
