@@ -156,6 +156,10 @@ CORRIDOR_AUDIT_SIGNING_KEY_PATH = Path(
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
 # demo falls back to a fixed, public value; production refuses to take a request without it.
 CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+# peer for the public form's per-peer flood limits; any other X-Forwarded-For is ignored
+# (corridor/intake/flood.py, decision 0015). Per-peer limits: CORRIDOR_INTAKE_FLOOD (a dict).
+CORRIDOR_TRUSTED_PROXIES = [p for p in env("CORRIDOR_TRUSTED_PROXIES").split(",") if p]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer
