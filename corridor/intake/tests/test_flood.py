@@ -40,7 +40,7 @@ FLOODER = f"10.{secrets.randbelow(200) + 20}.{secrets.randbelow(250)}.{secrets.r
 PERSON = f"2001:db8:{secrets.token_hex(2)}:{secrets.token_hex(2)}::7"
 
 
-def _client(address: str, **headers: str) -> Client:
+def _client(address: str, **headers: Any) -> Client:
     return Client(REMOTE_ADDR=address, HTTP_ORIGIN=ORIGIN, **headers)
 
 
