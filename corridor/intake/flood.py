@@ -17,7 +17,9 @@ peers, forgetting the longest idle first. Each process keeps its own table: unde
 with N workers a peer may get up to N times these allowances (the global limits, in the
 database, still hold in all).
 
-An IPv6 peer is its /64 network (one subscriber usually holds a whole /64). Addresses that
+A global IPv6 peer is its /64 network (one subscriber usually holds a whole /64); any other
+address is itself (Tor's HiddenServiceExportCircuitID gives each circuit its own address in
+fc00::/7, differing only in the low 32 bits). Addresses that
 stand for many people at once, above all an onion service's local address (every Tor user
 arrives from 127.0.0.1), are `shared_peers`: one bucket for all of them, with no short
 bucket and `shared_share` of each budget. Behind a reverse proxy the peer is the proxy
@@ -129,7 +131,7 @@ def _peer_key(address: IPAddress | None) -> tuple[bytes, bool]:
     shared = _networks(tuple(setting("shared_peers")))
     if address is None or _within(address, shared):
         return b"shared", True
-    if isinstance(address, ipaddress.IPv6Address):
+    if isinstance(address, ipaddress.IPv6Address) and address.is_global:
         packed = ipaddress.IPv6Network((address, 64), strict=False).network_address.packed
     else:
         packed = address.packed

@@ -202,6 +202,31 @@ def test_it_believes_x_forwarded_for_only_from_a_named_proxy(desk: Desk, setting
     assert via_proxy("") == 200
 
 
+def test_it_takes_a_global_ipv6_network_as_one_peer_and_a_tor_circuit_as_its_own(
+    desk: Desk, settings: Any
+) -> None:
+    settings.CORRIDOR_INTAKE_FLOOD = {"burst": 1}
+    # Given one subscriber's /64: each of its addresses is the same peer
+    first = _send(_client("2a00:1450:4001:81c::1"))
+    same_network = _send(_client("2a00:1450:4001:81c:dead:beef:1:2"))
+    other_network = _send(_client("2a00:1450:4001:81d::1"))
+    assert [first.status_code, same_network.status_code, other_network.status_code] == [
+        200,
+        429,
+        200,
+    ]
+    # And behind an onion service whose Tor exports circuit ids (HiddenServiceExportCircuitID
+    # haproxy: fc00:dead:beef:4dad::<circuit>) through a trusted local proxy, each circuit
+    # is a peer of its own, not one /64
+    settings.CORRIDOR_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def circuit(number: int) -> int:
+        proxied = _client("127.0.0.1", HTTP_X_FORWARDED_FOR=f"fc00:dead:beef:4dad::{number:x}")
+        return int(_send(proxied).status_code)
+
+    assert [circuit(1), circuit(1), circuit(2), circuit(3)] == [200, 429, 200, 200]
+
+
 def test_it_counts_an_onion_services_visitors_as_one_shared_peer(desk: Desk, settings: Any) -> None:
     # Given an onion service: every visitor arrives from 127.0.0.1, a shared peer, which has
     # no burst limit and half of the hourly budget
