@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "burst": 10,  # requests (and status checks) one peer may send at once
     "per_second": 1.0,  # and then, sustained
     "share": 0.02,  # of each hourly budget, the most one peer may take in an hour
-    "max_peers": 50_000,  # peers remembered per process (about 13 MB at most)
+    "max_peers": 50_000,  # peers remembered per process (about 15 MB at most)
     "shared_peers": ["127.0.0.1", "::1"],  # stand for many people: an onion service
     "shared_share": 0.5,  # of each hourly budget, the most all shared peers take together
 }
