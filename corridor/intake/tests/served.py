@@ -142,11 +142,16 @@ def _command(kind: str, port: int) -> list[str]:
         return [
             str(PYTHON), "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}",
         ]  # fmt: skip
+    # Louder than gunicorn.conf.py, and with an access log asked for on the command line:
+    # whatever gunicorn writes at INFO must still hold no address and no time finer than the
+    # hour (its HourLogger writes no access line at all).
     return [
         str(BIN / "gunicorn"),
         "--config", str(REPO_DIR / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
         "--workers", "2",
+        "--log-level", "info",
+        "--access-logfile", "-",
         "corridor.wsgi",
     ]  # fmt: skip
 

@@ -9,6 +9,7 @@ real views and check that another address is still served.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import re
@@ -148,9 +149,11 @@ def test_it_holds_a_flood_of_status_checks_and_keeps_a_follow_up_in_the_form(
     codename = _codename(_send(_client(PERSON)))
     assert codename
     flooder = _client(FLOODER)
+    # When one address posts twenty status checks
     guesses = [
         flooder.post("/help/en/status/", {"codename": "abacus " * 7}).status_code for _ in range(20)
     ]
+    # Then all but its share are refused
     assert guesses.count(429) == 18
     # When the flooding address writes a follow-up, it is refused and kept in the form
     written = flooder.post(
@@ -173,8 +176,10 @@ def test_it_gives_each_address_its_share_of_the_upload_volume(desk: Desk, settin
     settings.CORRIDOR_INTAKE_LIMITS = {"attachment_kib_per_hour": 1000}
     big = {**FIELDS, "message": MESSAGE + "x" * 9000}  # about 10 KiB of body each
     flooder = _client(FLOODER)
+    # When one address posts four such bodies
     statuses = [flooder.post("/help/en/", big).status_code for _ in range(4)]
-    assert statuses[:1] == [200] and statuses[-1] == 429
+    # Then it is refused once its 20 KiB are spent, and another address is still served
+    assert statuses[0] == 200 and statuses[-1] == 429
     assert _client(PERSON).post("/help/en/", big).status_code == 200
 
 
@@ -290,8 +295,6 @@ def test_it_keeps_no_address_in_the_database_the_log_or_any_file(
         assert not [n for n in needles.values() if n.encode() in data], path
         assert not [p for p in packed[:2] if p in data], path
     # And the limiter's memory holds keyed hashes only: no address, no unkeyed hash of one
-    import hashlib
-
     assert flood.peers_remembered() == 2
     for key in flood._peers:
         assert not any(p in key for p in packed)
