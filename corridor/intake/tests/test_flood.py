@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
@@ -29,6 +30,7 @@ from corridor.intake.actions import thread_find
 from corridor.intake.models import Submission
 
 from .conftest import Desk
+from .images import jpeg_with_gps
 from .scan import database_hits
 
 ORIGIN = "http://testserver"
@@ -125,11 +127,13 @@ def test_it_holds_one_address_to_a_burst_then_a_request_a_second(
 def test_it_tells_a_refused_requester_in_their_language_and_keeps_their_text(
     desk: Desk, settings: Any, path: str, language: str
 ) -> None:
+    # Given an address that has just used its burst (of one, here)
     settings.CORRIDOR_INTAKE_FLOOD = {"burst": 1}
     client = _client(FLOODER)
     assert _send(client, path).status_code == 200
-    # When the same address sends again at once
-    refused = _send(client, path)
+    # When the same address sends again at once, with a photo this time
+    photo = SimpleUploadedFile("IMG_1.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    refused = client.post(path, {**FIELDS, "attachments": [photo]})
     # Then it is told, in the page's language, that the request was NOT sent
     page = refused.content.decode()
     with translation.override(language):
