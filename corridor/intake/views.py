@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import (
+    BadRequest,
     DisallowedHost,
     RequestDataTooBig,
     TooManyFieldsSent,
@@ -131,6 +132,7 @@ def _post_read(request: HttpRequest, *, files: bool = True) -> None:
         request.POST  # noqa: B018 (parses the body)
         request.FILES  # noqa: B018
     except (
+        BadRequest,  # a form in a charset it does not decode in (corridor.core.charset)
         RequestDataTooBig,
         TooManyFieldsSent,
         TooManyFilesSent,
