@@ -76,7 +76,7 @@ def _desk_open() -> None:
     from corridor.accounts.roles import Role
     from corridor.intake.actions import intake_desk_create
     from corridor.vault import actions as vault_actions
-    from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
+    from corridor.vault.actions import compartment_create
     from corridor.vault.keyring import Keyring, keyring_activated
 
     vault_actions.RECOVERY_KDF_OPSLIMIT = 1
@@ -86,16 +86,10 @@ def _desk_open() -> None:
     admin, _shares = organisation_init(
         name="Served", admin_username="admin", admin_passphrase=passphrase, threshold=2, shares=3
     )
-    keyring = Keyring(
-        user_id=admin.pk, private_key=user_keys_unlock(user_id=admin.pk, passphrase=passphrase)
-    )
     triager, triager_key = staff_create(
         username="triager", role=Role.TRIAGE, passphrase=passphrase, actor_id=None
     )
-    compartment = compartment_create(actor_id=admin.pk, name="Intake desk")
-    membership_grant(
-        keyring=keyring, actor_id=admin.pk, compartment=compartment, user_id=triager.pk
-    )
+    compartment = compartment_create(actor_id=admin.pk, name="Intake desk", member_ids=[triager.pk])
     with keyring_activated(Keyring(user_id=triager.pk, private_key=triager_key)):
         intake_desk_create(actor_id=triager.pk, compartment=compartment)
 
