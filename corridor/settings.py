@@ -173,6 +173,10 @@ CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
 # demo falls back to a fixed, public value; production refuses to take a request without it.
 CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+# peer for the public form's per-peer flood limits; any other X-Forwarded-For is ignored
+# (corridor/intake/flood.py, decision 0015). Per-peer limits: CORRIDOR_INTAKE_FLOOD (a dict).
+CORRIDOR_TRUSTED_PROXIES = [p for p in env("CORRIDOR_TRUSTED_PROXIES").split(",") if p]
 # Index secret: keys every stored search hash together with the compartment's own index key,
 # so guessing a phone offline needs this secret and a member's key (docs/decisions/0011).
 # Changing it orphans the stored hashes until `manage.py index_rebuild`. Demo: a fixed value.
@@ -214,22 +218,48 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Logs: never a request body, an address or a user agent. Django's request logger records
-# only method, path and status, and no view puts a sensitive value in a path.
+# Logs: never a request body, an address or a user agent, and no time finer than the hour.
+# Deny by default (corridor/core/logs.py, decision 0015): only Corridor's loggers and
+# Django's request errors reach the handlers; the filters are declared here, on each handler,
+# so that every django.setup() (runserver runs two) builds them again with the handlers.
 LOG_FILE = env("CORRIDOR_LOG_FILE", str(VAR_DIR / "corridor.log"))
+LOGGING_CONFIG = "corridor.core.logs.logging_configure"
+_LOG_FILTERS = ["intake", "policy"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "intake": {"()": "corridor.intake.logfilter.IntakeLogFilter"},
+        "policy": {"()": "corridor.core.logs.LogPolicyFilter"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:00",
+        }
+    },
     "handlers": {
-        "file": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"},
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "file": {
+            "class": "logging.FileHandler",
+            "filename": LOG_FILE,
+            "formatter": "plain",
+            "filters": _LOG_FILTERS,
+        },
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": _LOG_FILTERS,
+        },
     },
     "root": {"handlers": ["file", "console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (the DEBUG console, mail to ADMINS with the request attached,
+        # runserver's request lines with their time) are replaced by the two above.
+        "django": {"handlers": []},
+        "django.request": {"filters": ["intake"]},
+        "django.server": {"handlers": [], "filters": ["intake"], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
-        # Pillow logs every EXIF tag's value at DEBUG while it reads an uploaded photo: a
-        # requester's caption or name would land in the log before the metadata is stripped.
+        # Pillow logs every EXIF tag's value at DEBUG: not even built (the policy drops it).
         "PIL": {"level": "WARNING"},
     },
 }

@@ -6,9 +6,7 @@ class IntakeConfig(AppConfig):
     label = "intake"
 
     def ready(self) -> None:
-        from corridor.intake.logfilter import intake_log_filter_install
         from corridor.intake.rotation import intake_key_rotate_on_rekey
         from corridor.vault.signals import compartment_rekeyed
 
-        intake_log_filter_install()
         compartment_rekeyed.connect(intake_key_rotate_on_rekey, dispatch_uid="intake-key-rotate")

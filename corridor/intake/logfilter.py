@@ -6,6 +6,11 @@ body are one handler away). For `/help/` paths this filter drops both, except se
 which it keeps as a bare line: the status, the exception's type and where it was raised,
 never its message, the request or any argument, and its time cut to the hour like every
 other time of a request.
+
+It is declared on each handler in settings.LOGGING, after corridor.core.logs'
+LogPolicyFilter has dropped what is not on the allow list (decision 0015), so it is built
+again with the handlers on every `django.setup()`. A record passes through the filters of
+each handler in turn: the first judgement is kept on the record.
 """
 
 from __future__ import annotations
@@ -29,36 +34,32 @@ def _intake_path(record: logging.LogRecord) -> bool:
 
 class IntakeLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _intake_path(record):
-            return True
-        status = getattr(record, "status_code", None)
-        if not isinstance(status, int) or status < 500:
-            return False
-        where = ""
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            frames = traceback.extract_tb(exc.__traceback__)
-            last = frames[-1] if frames else None
-            where = f" {type(exc).__name__}" + (
-                f" at {last.filename}:{last.lineno}" if last else ""
-            )
-        record.created = record.created - record.created % 3600
-        record.msecs = 0.0
-        record.relativeCreated = 0.0
-        record.msg = f"intake view failed with status {status}{where}"
-        record.args = ()
-        record.exc_info = None
-        record.exc_text = None
-        record.request = None
-        return True
+        verdict = getattr(record, "corridor_intake", None)
+        if verdict is None:  # the first handler's filter judges; the others keep it
+            verdict = _judge(record)
+            record.corridor_intake = verdict
+        return verdict != "dropped"
 
 
-def intake_log_filter_install() -> None:
-    """Attach the filter to Django's request loggers and to the root logger's handlers, so
-    records of any other logger that carry an intake request (django.security.DisallowedHost,
-    RequestDataTooBig ...) are held too (called from IntakeConfig.ready)."""
-    targets: list[logging.Filterer] = [logging.getLogger(name) for name in LOGGERS]
-    targets += logging.getLogger().handlers
-    for target in targets:
-        if not any(isinstance(f, IntakeLogFilter) for f in target.filters):
-            target.addFilter(IntakeLogFilter())
+def _judge(record: logging.LogRecord) -> str:
+    """ "other" (not a public request), "dropped", or "rewritten" (a bare 500 line)."""
+    if not _intake_path(record):
+        return "other"
+    status = getattr(record, "status_code", None)
+    if not isinstance(status, int) or status < 500:
+        return "dropped"
+    where = ""
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        frames = traceback.extract_tb(exc.__traceback__)
+        last = frames[-1] if frames else None
+        where = f" {type(exc).__name__}" + (f" at {last.filename}:{last.lineno}" if last else "")
+    record.created = record.created - record.created % 3600
+    record.msecs = 0.0
+    record.relativeCreated = 0.0
+    record.msg = f"intake view failed with status {status}{where}"
+    record.args = ()
+    record.exc_info = None
+    record.exc_text = None
+    record.request = None
+    return "rewritten"

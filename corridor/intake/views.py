@@ -3,34 +3,41 @@
 No login, no JavaScript, no cookie of any kind, nothing from another origin. Russian by
 default, English at /help/en/; the language is in the path, never in a cookie. The views
 are CSRF-exempt on purpose: a CSRF token needs a cookie (or a session), and a forged
-cross-site post could do nothing here that its author cannot do directly; a foreign
-`Origin` header is still refused (decision 0009). The codename travels only in POST bodies.
+cross-site post could do nothing here that its author cannot do directly. A post must still
+name this site as where it came from, in its Origin header (or, without one, its Referer),
+scheme and host exactly: another site cannot make its visitors' browsers flood the form
+(decisions 0009 and 0015). The codename travels only in POST bodies. Each peer may take only
+its share of the hourly limits (`corridor.intake.flood`, T5).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
+    DisallowedHost,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
     ValidationError,
 )
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import public
 from corridor.intake import codename as codenames
-from corridor.intake import limits
+from corridor.intake import flood, limits
 from corridor.intake.actions import submission_create, thread_find, thread_rate_subject, thread_read
 from corridor.intake.attachments import MAX_FILES, MAX_TOTAL_BYTES
 from corridor.intake.forms import CodenameForm, FollowUpForm, RequestForm
@@ -40,6 +47,17 @@ from corridor.intake.uploads import MemoryOnlyUploadHandler
 # The body of a request may hold the files and the text fields, and no more.
 REQUEST_MAX_BYTES = MAX_TOTAL_BYTES + 256 * 1024
 EXIT_URL_DEFAULT = "https://yandex.ru/pogoda/"
+ORIGIN_REFUSED_FORM = gettext_lazy(
+    "Your request was NOT sent: we could not confirm that it came from this site's own form "
+    "(your browser named another site, or none). Open the form at this site's address and "
+    "send it from there. If a privacy add-on removes the Origin and Referer headers, allow "
+    "them for this site."
+)
+ORIGIN_REFUSED_STATUS = gettext_lazy(
+    "Nothing was sent and nothing is shown: we could not confirm that this came from this "
+    "site's own page (your browser named another site, or none). Open the page at this "
+    "site's address and try again from there."
+)
 
 
 class _Unreadable(Exception):
@@ -58,6 +76,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     context = {
+        "max_files": MAX_FILES,
         **context,
         "language": language,
         "other_language": _other_language(language),
@@ -68,19 +87,47 @@ def _page(
     return response
 
 
-def _foreign_origin(request: HttpRequest) -> bool:
-    origin = request.headers.get("Origin")
-    if not origin or origin == "null":
+def _origin_ours(request: HttpRequest) -> bool:
+    """True if the post names this site as where it came from: its Origin header, or without
+    one its Referer, is this request's scheme and host exactly (or a CSRF_TRUSTED_ORIGINS
+    entry, exactly). `Origin: null`, another scheme or port, and no header at all are not."""
+    try:
+        own = {f"{request.scheme}://{request.get_host()}"}
+    except DisallowedHost:
         return False
-    return origin.split("://", 1)[-1].rstrip("/") != request.get_host()
+    own |= {o for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", []) if "*" not in o}
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin in own
+    referer = urlsplit(request.headers.get("Referer", ""))
+    return bool(referer.scheme and referer.netloc) and (
+        f"{referer.scheme}://{referer.netloc}" in own
+    )
 
 
-def _post_read(request: HttpRequest) -> None:
-    """Parse the body with files kept in memory, or raise _Unreadable."""
+def _upload_kib(request: HttpRequest) -> int:
+    """The body's size in KiB, as counted against its peer (a larger one is refused unread)."""
+    length = str(request.META.get("CONTENT_LENGTH") or "0").strip()
+    return min(-(-int(length) // 1024), REQUEST_MAX_BYTES // 1024) if length.isdigit() else 0
+
+
+class _FilesDropped(FileUploadHandler):
+    """Reads past every file without keeping it: a refused request's text is shown again."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        return None
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def _post_read(request: HttpRequest, *, files: bool = True) -> None:
+    """Parse the body with files kept in memory (or dropped), or raise _Unreadable."""
     length = str(request.META.get("CONTENT_LENGTH") or "0").strip()
     if not length.isdigit() or int(length) > REQUEST_MAX_BYTES:
         raise _Unreadable("bad or too large Content-Length")
-    request.upload_handlers = [MemoryOnlyUploadHandler(request)]
+    handler = MemoryOnlyUploadHandler if files else _FilesDropped
+    request.upload_handlers = [handler(request)]
     try:
         request.POST  # noqa: B018 (parses the body)
         request.FILES  # noqa: B018
@@ -103,17 +150,34 @@ def _refusal_page(
 
 
 def _post_refusal(
-    request: HttpRequest, template: str, language: str, blank_form: Any, unreadable: str
+    request: HttpRequest,
+    template: str,
+    language: str,
+    blank_form: Any,
+    unreadable: str,
+    *,
+    taken: dict[str, int] | None = None,
 ) -> HttpResponse | None:
-    """The refusal of a POST from another site (403) or of a body that cannot be read (413,
-    with the message `unreadable`), shown with `blank_form`; None once the body is parsed."""
-    if _foreign_origin(request):
-        message = _("This form was sent from another site.")
+    """The refusal of a POST that does not come from this site (403), of one over its peer's
+    allowance of `taken` (429, the text still in the form) or of a body that cannot be read
+    (413, with the message `unreadable`); None once the body is parsed."""
+    if not _origin_ours(request):
+        refused = ORIGIN_REFUSED_FORM if template == "intake/form.html" else ORIGIN_REFUSED_STATUS
+        message = str(refused)
         return _refusal_page(request, template, language, blank_form, message, 403)
+    limited: flood.PeerLimited | None = None
     try:
-        _post_read(request)
+        if taken is not None:
+            flood.peer_take(request, taken)
+    except flood.PeerLimited as exc:
+        limited = exc
+    try:
+        _post_read(request, files=limited is None)
     except _Unreadable:
         return _refusal_page(request, template, language, blank_form, unreadable, 413)
+    if limited is not None:
+        form = type(blank_form)(request.POST)
+        return _refusal_page(request, template, language, form, _messages(limited)[0], 429)
     return None
 
 
@@ -137,7 +201,8 @@ def _request_form(request: HttpRequest, language: str) -> HttpResponse:
         "Your request was NOT sent: it was too large or could not be read. "
         "Attach at most 5 files of 5 MB each, 10 MB in all."
     )
-    refused = _post_refusal(request, template, language, RequestForm(), unreadable)
+    taken = {flood.SUBMIT: 1, flood.UPLOAD_KIB: _upload_kib(request)}
+    refused = _post_refusal(request, template, language, RequestForm(), unreadable, taken=taken)
     if refused is not None:
         return refused
     form = RequestForm(request.POST)
@@ -185,6 +250,10 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
         return refused
     writing = "message" in request.POST
     form: CodenameForm = FollowUpForm(request.POST) if writing else CodenameForm(request.POST)
+    try:
+        flood.peer_take(request, {flood.STATUS: 1} | ({flood.SUBMIT: 1} if writing else {}))
+    except flood.PeerLimited as exc:
+        return _refusal_page(request, template, language, form, _messages(exc)[0], 429)
     if not form.is_valid():
         return _page(request, template, language, {"form": form})
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Org, Staff
 from corridor.accounts.roles import Role
-from corridor.intake import limits
+from corridor.intake import flood, limits
 from corridor.intake.actions import intake_desk_create
 from corridor.intake.models import IntakeDesk
 from corridor.vault.keyring import keyring_activated
@@ -28,6 +28,7 @@ class Desk:
 def _limits_forgotten() -> None:
     # Each test's counters start from zero (rolled back): so must what this process saw.
     limits.reached_forget()
+    flood.peers_forget()
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.utils import translation
+from django.utils.html import escape
 from PIL import Image
 
-from corridor.intake import actions
+from corridor.intake import actions, views
 from corridor.intake.actions import attachment_open, reply_send, submission_open
 from corridor.intake.models import RateBucket, Reply, Submission, SubmissionAttachment
 from corridor.vault.keyring import keyring_activated
@@ -50,8 +51,13 @@ NEEDLES = {
 CODENAME = re.compile(r'codename-shown" lang="(?:ru|en)">([^<]+)<')
 
 
-def _client() -> Client:
-    return Client(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=AGENT, HTTP_ACCEPT_LANGUAGE="en")
+ORIGIN = "http://testserver"  # what a browser sends with every post from the form's page
+
+
+def _client(address: str = ADDRESS) -> Client:
+    return Client(
+        REMOTE_ADDR=address, HTTP_USER_AGENT=AGENT, HTTP_ACCEPT_LANGUAGE="en", HTTP_ORIGIN=ORIGIN
+    )
 
 
 def _send(client: Client, data: dict[str, Any], path: str = "/help/") -> Any:
@@ -309,7 +315,7 @@ def test_it_refuses_a_broken_multipart_body(desk: Desk) -> None:
 @pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
 def test_it_refuses_a_malformed_content_length_clearly(desk: Desk, path: str, length: str) -> None:
     # Given a body whose Content-Length header is not a number of bytes
-    client = Client(raise_request_exception=False)
+    client = Client(raise_request_exception=False, HTTP_ORIGIN=ORIGIN)
     # When it is posted to the form or the status page
     response = client.generic(
         "POST",
@@ -343,11 +349,82 @@ def test_it_refuses_the_honeypot_and_stores_nothing(desk: Desk) -> None:
     assert 'class="hp"' in page and "style=" not in page
 
 
-def test_it_refuses_a_post_from_another_origin(desk: Desk) -> None:
-    response = _client().post("/help/", FIELDS, HTTP_ORIGIN="https://evil.example")
-    assert response.status_code == 403 and not Submission.objects.exists()
-    same = _client().post("/help/", FIELDS, HTTP_ORIGIN="http://testserver")
-    assert same.status_code == 200 and Submission.objects.count() == 1
+def _bare_client(**headers: Any) -> Client:
+    """A client that sends only the headers given (no Origin of its own)."""
+    return Client(REMOTE_ADDR=ADDRESS, **headers)
+
+
+REFUSED_ORIGINS = [
+    pytest.param({}, id="no-origin-no-referer"),
+    pytest.param({"HTTP_ORIGIN": "null"}, id="origin-null"),
+    pytest.param({"HTTP_ORIGIN": "https://evil.example"}, id="another-site"),
+    pytest.param({"HTTP_ORIGIN": "https://testserver"}, id="another-scheme"),
+    pytest.param({"HTTP_ORIGIN": "http://testserver:8080"}, id="another-port"),
+    pytest.param({"HTTP_ORIGIN": "http://testserver.evil.example"}, id="longer-host"),
+    pytest.param({"HTTP_ORIGIN": "http://testserver/"}, id="not-an-origin"),
+    pytest.param({"HTTP_REFERER": "https://evil.example/help/"}, id="referer-another-site"),
+    pytest.param({"HTTP_REFERER": "https://testserver/help/"}, id="referer-another-scheme"),
+    pytest.param({"HTTP_REFERER": "http://user@testserver/help/"}, id="referer-with-userinfo"),
+    pytest.param({"HTTP_REFERER": "/help/"}, id="referer-relative"),
+    pytest.param(
+        {"HTTP_ORIGIN": "null", "HTTP_REFERER": "http://testserver/help/"}, id="null-and-referer"
+    ),
+]
+
+
+@pytest.mark.parametrize("headers", REFUSED_ORIGINS)
+@pytest.mark.parametrize(
+    ("path", "says"), [("/help/en/", "NOT sent"), ("/help/en/status/", "Nothing was sent")]
+)
+def test_it_refuses_a_post_that_does_not_name_this_site_as_its_origin(
+    desk: Desk, headers: dict[str, str], path: str, says: str
+) -> None:
+    # Given a request with a codename, so that a follow-up could be written to it
+    codename = _codename(_send(_client(), FIELDS))
+    assert Submission.objects.count() == 1
+    # When a post arrives with no Origin and no Referer, `Origin: null`, or one that is not
+    # this site's scheme and host exactly
+    data = {**FIELDS, "codename": codename} if "status" in path else FIELDS
+    response = _bare_client(**headers).post(path, data)
+    # Then it is refused with a page that says so, not a bare 403, and nothing changed
+    page = response.content.decode()
+    assert response.status_code == 403 and says in page and 'class="refusal"' in page
+    assert "codename-shown" not in page and "You have sent" not in page
+    assert Submission.objects.count() == 1
+    _no_cookie(response)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"HTTP_ORIGIN": "http://testserver"}, id="origin"),
+        pytest.param({"HTTP_REFERER": "http://testserver/help/en/"}, id="referer-only"),
+    ],
+)
+def test_it_takes_a_post_from_its_own_page(desk: Desk, headers: dict[str, str]) -> None:
+    response = _bare_client(**headers).post("/help/en/", FIELDS)
+    assert response.status_code == 200 and Submission.objects.count() == 1
+
+
+def test_it_takes_a_post_over_https_from_its_own_https_page(desk: Desk) -> None:
+    client = Client(REMOTE_ADDR=ADDRESS, HTTP_ORIGIN="https://testserver")
+    assert client.post("/help/en/", FIELDS, secure=True).status_code == 200
+    plain = Client(REMOTE_ADDR=ADDRESS, HTTP_ORIGIN="http://testserver")
+    assert plain.post("/help/en/", FIELDS, secure=True).status_code == 403
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.parametrize(("path", "language"), [("/help/", "ru"), ("/help/en/status/", "en")])
+def test_it_speaks_the_requesters_language_when_refusing_an_origin(
+    desk: Desk, path: str, language: str
+) -> None:
+    message = views.ORIGIN_REFUSED_STATUS if "status" in path else views.ORIGIN_REFUSED_FORM
+    with translation.override(language):
+        expected = str(message)
+    page = _bare_client(HTTP_ORIGIN="null").post(path, FIELDS).content.decode()
+    assert f'<html lang="{language}">' in page and escape(expected) in page
+    if language == "ru":
+        assert "НЕ" in expected or "Ничего" in expected  # translated, not the English source
 
 
 # --- flood limits ---------------------------------------------------------------------------
@@ -356,22 +433,22 @@ def test_it_refuses_a_post_from_another_origin(desk: Desk) -> None:
 def test_it_refuses_requests_over_the_hourly_limit_before_accepting_them(
     desk: Desk, settings: Any
 ) -> None:
-    # Given a global limit of two requests an hour
+    # Given a global limit of two requests an hour, and people each at their own address
     settings.CORRIDOR_INTAKE_LIMITS = {"submissions_per_hour": 2}
-    client = _client()
+    people = (_client(f"198.51.100.{n}") for n in range(1, 100))
     # When three are sent
-    statuses = [_send(client, FIELDS, path="/help/en/").status_code for _ in range(2)]
-    refused = _send(client, FIELDS, path="/help/en/")
+    statuses = [_send(next(people), FIELDS, path="/help/en/").status_code for _ in range(2)]
+    refused = _send(next(people), FIELDS, path="/help/en/")
     # Then two are stored and the third is refused clearly, with nothing stored for it
     assert statuses == [200, 200] and refused.status_code == 429
-    assert (
-        "NOT sent" in refused.content.decode() and "codename-shown" not in refused.content.decode()
-    )
+    page = refused.content.decode()
+    assert "receiving too many requests" in page and "NOT sent" in page
+    assert "codename-shown" not in page
     assert Submission.objects.count() == 2
     # And later ones in the same hour are refused at once, until the limit is raised
-    assert _send(client, FIELDS, path="/help/en/").status_code == 429
+    assert _send(next(people), FIELDS, path="/help/en/").status_code == 429
     settings.CORRIDOR_INTAKE_LIMITS = {"submissions_per_hour": 3}
-    assert _send(client, FIELDS, path="/help/en/").status_code == 200
+    assert _send(next(people), FIELDS, path="/help/en/").status_code == 200
     assert Submission.objects.count() == 3
     # And an operator can still record a call: the hotline does not share the public limit
     actions.submission_create(
@@ -400,8 +477,10 @@ def test_it_limits_reads_and_writes_per_codename(desk: Desk, settings: Any) -> N
 def test_it_limits_status_checks_globally(desk: Desk, settings: Any) -> None:
     settings.CORRIDOR_INTAKE_LIMITS = {"status_checks_per_hour": 1}
     codename = _codename(_send(_client(), FIELDS))
-    assert _client().post("/help/en/status/", {"codename": codename}).status_code == 200
-    assert _client().post("/help/en/status/", {"codename": codename}).status_code == 429
+    first = _client("198.51.100.1").post("/help/en/status/", {"codename": codename})
+    second = _client("198.51.100.2").post("/help/en/status/", {"codename": codename})
+    assert first.status_code == 200
+    assert second.status_code == 429 and "receiving too many" in second.content.decode()
 
 
 @pytest.mark.parametrize("limit_value", [1, 3, 20, 37])
@@ -466,7 +545,12 @@ def test_it_logs_nothing_of_a_request_its_address_or_agent(
             raise RuntimeError(f"failure holding {FIELDS['message']}")
 
         monkeypatch.setattr("corridor.intake.views.submission_create", fail)
-        broken = Client(raise_request_exception=False, REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=AGENT)
+        broken = Client(
+            raise_request_exception=False,
+            REMOTE_ADDR=ADDRESS,
+            HTTP_USER_AGENT=AGENT,
+            HTTP_ORIGIN=ORIGIN,
+        )
         assert _send(broken, FIELDS).status_code == 500
         # And the development server logs its request line, as runserver does
         server.info(
