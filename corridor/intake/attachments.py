@@ -39,7 +39,7 @@ __all__ = [
 
 MAX_FILES = 5
 MAX_TOTAL_BYTES = 10 * MIB
-MAX_REQUEST_DECODED_BYTES = 256 * MIB  # five 12-megapixel photos
+MAX_REQUEST_DECODED_BYTES = 320 * MIB  # five 16-megapixel photos
 MAX_REQUEST_PDF_PAGES = 300
 CLEANING_SECONDS = 20  # a request's wait for cleaning slots, within gunicorn's 30 s
 FILENAME_MAX = 100

@@ -49,7 +49,7 @@ from corridor.intake.image_clean import image_plan
 from corridor.intake.pdf_clean import pdf_plan
 from corridor.intake.plans import MAX_FILE_BYTES, MIB, Cleaned, Cost, Plan, Refused
 
-CHILD_MEMORY = 192 * MIB  # three times an image's decode budget: its copy, encoder, parser
+CHILD_MEMORY = 256 * MIB  # an image decoded, one copy of it, the encoder, the parser
 CHILD_CPU_SECONDS = 5
 CHILD_WALL_SECONDS = 8
 SLOT_POLL_SECONDS = 0.02
@@ -251,11 +251,17 @@ def confined_clean(
                 os._exit(0)
         os.close(to_parent_write)
         os.close(from_parent_read)
-        output = _ChildOutput(to_parent_read, time.monotonic() + CHILD_WALL_SECONDS)
+        # A child may not outlast the request's deadline either: the requester gets an
+        # answer before gunicorn's timeout would cut the connection.
+        output = _ChildOutput(to_parent_read, min(time.monotonic() + CHILD_WALL_SECONDS, deadline))
         try:
             return _talk(output, from_parent_write, admit)
         except (ValueError, OSError):  # broken JSON, a closed pipe
             raise Refused("too_complex") from None
+        except Refused:
+            if time.monotonic() >= deadline:
+                raise CleaningBusy from None
+            raise
         finally:
             os.close(to_parent_read)
             os.close(from_parent_write)

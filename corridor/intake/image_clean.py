@@ -30,7 +30,7 @@ from PIL import Image, UnidentifiedImageError
 from corridor.intake.plans import MIB, CappedBuffer, Cleaned, Cost, Plan, Refused
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo, as declared in its header
-MAX_DECODED_BYTES = 64 * MIB  # a 16-megapixel photo decoded; a larger JPEG is decoded smaller
+MAX_DECODED_BYTES = 96 * MIB  # a 24-megapixel photo decoded; a larger JPEG is decoded smaller
 
 # Bytes Pillow holds for one pixel of each mode (RGB is stored in four).
 BYTES_PER_PIXEL = {

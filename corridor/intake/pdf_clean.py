@@ -105,13 +105,13 @@ ANNOTATION_KINDS = frozenset(
 # pypdf's own bounds, lowered for files of at most 5 MB: they only make a hostile file fail
 # sooner (the hard bound is the child's, in cleaning.py).
 PYPDF_LIMITS: dict[str, Any] = {
-    "maximum_declared_stream_length": 16 * MIB,
-    "array_based_stream_maximum_output_length": 16 * MIB,
-    "zlib_maximum_output_length": 16 * MIB,
-    "lzw_maximum_output_length": 16 * MIB,
-    "run_length_maximum_output_length": 16 * MIB,
-    "brotli_maximum_output_length": 16 * MIB,
-    "jbig2_maximum_output_length": 16 * MIB,
+    "maximum_declared_stream_length": 8 * MIB,
+    "array_based_stream_maximum_output_length": 8 * MIB,
+    "zlib_maximum_output_length": 8 * MIB,
+    "lzw_maximum_output_length": 8 * MIB,
+    "run_length_maximum_output_length": 8 * MIB,
+    "brotli_maximum_output_length": 8 * MIB,
+    "jbig2_maximum_output_length": 8 * MIB,
     "page_tree_maximum_entries": 4 * MAX_PDF_PAGES,
     "page_tree_maximum_depth": MAX_DEPTH,
     "jbig2dec_binary": None,

@@ -8,6 +8,7 @@ not in its bytes, and not in any object (streams decoded) reachable from its tra
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -257,3 +258,91 @@ def reachable(data: bytes) -> Iterator[tuple[str, Any]]:
             stack += [(f"{where} {k}", dict.__getitem__(value, k)) for k in value]
         elif isinstance(value, ArrayObject):
             stack += [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+
+
+def pdf_of_pages(count: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(100, 100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _by_hand(objects: list[bytes], root: int) -> bytes:
+    """A PDF of these objects (numbered from 1) with a classic cross-reference table."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    table = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\n" % (len(objects) + 1, root))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % table)
+    return out.getvalue()
+
+
+def pdf_listing_one_page(times: int) -> bytes:
+    """The review's 50,000-page PDF in a few hundred KB: a page tree whose /Kids names the
+    same page `times` times (and says so in /Count)."""
+    kids = b" ".join([b"3 0 R"] * times)
+    return _by_hand(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (times, kids),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+        ],
+        root=1,
+    )
+
+
+def pdf_of_numbers(arrays: int, length: int, *, compressed: bool) -> bytes:
+    """A one-page PDF whose resources name `arrays` arrays of `length` zeros: pypdf builds an
+    object for every number. Compressed, the arrays sit in one object stream, and the file
+    is a few KB; plain, a few MB."""
+    array = b"[" + b"0 " * length + b"]"
+    names = b" ".join(b"/P%d %d 0 R" % (n, 5 + n) for n in range(arrays))
+    head = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents 4 0 R "
+        b"/Resources << /Properties << " + names + b" >> >> >>",
+        b"<< /Length 0 >>\nstream\n\nendstream",
+    ]
+    if not compressed:
+        return _by_hand(head + [array] * arrays, root=1)
+    index = b" ".join(b"%d %d" % (5 + n, n * (len(array) + 1)) for n in range(arrays)) + b" "
+    packed = zlib.compress(index + b" ".join([array] * arrays), 9)
+    stream_number = 5 + arrays
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for number, body in enumerate(head, 1):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    offsets[stream_number] = out.tell()
+    out.write(
+        b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\n"
+        b"stream\n%s\nendstream\nendobj\n"
+        % (stream_number, arrays, len(index), len(packed), packed)
+    )
+    xref_number = stream_number + 1
+    offsets[xref_number] = out.tell()
+    rows = []
+    for number in range(xref_number + 1):
+        if number in offsets:
+            rows.append(struct.pack(">BIH", 1, offsets[number], 0))
+        elif 5 <= number < stream_number:
+            rows.append(struct.pack(">BIH", 2, stream_number, number - 5))
+        else:
+            rows.append(struct.pack(">BIH", 0, 0, 65535))
+    table = zlib.compress(b"".join(rows))
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+        b"/Length %d >>\nstream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n"
+        % (xref_number, xref_number + 1, len(table), table, offsets[xref_number])
+    )
+    return out.getvalue()
