@@ -121,7 +121,12 @@ def _limit(kind: int, value: int) -> None:
 
 def _child_confine(keep: set[int]) -> None:
     """Limits, no signal handler of the web process, no logging, no descriptor but `keep`
-    (the pipes and the slot: the database and the listening sockets are closed)."""
+    (the pipes and the slot: the database and the listening sockets are closed), and the
+    standard streams on /dev/null (a library's warning must not hit the file size limit)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for standard in {0, 1, 2} - keep:
+        os.dup2(null, standard)
+    os.close(null)
     low = 3
     for descriptor in sorted(keep):
         os.closerange(low, descriptor)
@@ -134,7 +139,11 @@ def _child_confine(keep: set[int]) -> None:
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, 0)
     _limit(resource.RLIMIT_CPU, CHILD_CPU_SECONDS)
-    _limit(resource.RLIMIT_DATA, _vm_data() + CHILD_MEMORY)
+    try:
+        inherited = _vm_data()
+    except OSError:  # no /proc: not Linux, where RLIMIT_DATA would not hold anyway
+        return
+    _limit(resource.RLIMIT_DATA, inherited + CHILD_MEMORY)
 
 
 def _send(descriptor: int, message: dict[str, Any], content: bytes = b"") -> None:

@@ -42,7 +42,7 @@ BYTES_PER_PIXEL = {
 # libwebp decodes into its own canvases before Pillow copies the frame: 15.3 bytes a pixel
 # measured at peak on a 16-megapixel WebP.
 WEBP_BYTES_PER_PIXEL = 16
-PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"})
+PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 FORMATS = {"jpeg": ("JPEG", "MPO"), "png": ("PNG",), "gif": ("GIF",), "webp": ("WEBP",)}
 ORIENTATION_TAG = 0x0112
 TRANSPOSE = {
@@ -205,6 +205,8 @@ def _output_mode(kind: str, mode: str) -> str:
         return "L" if mode == "L" else "RGB"
     if mode in PNG_MODES:
         return mode
+    if mode.startswith("I"):
+        return "I;16"
     return "RGBA" if "A" in mode or "a" in mode else "RGB"
 
 
@@ -223,6 +225,8 @@ def image_plan(data: bytes, kind: str) -> Plan:
     """Read the header of an image of `kind` (jpeg, png, gif, webp) and price its decode."""
     try:
         opened = Image.open(io.BytesIO(data), formats=FORMATS[kind])
+    except Image.DecompressionBombError:  # Pillow's own bound, far above ours
+        raise Refused("image_too_large") from None
     except _READ_ERRORS:
         raise Refused("image_unreadable") from None
     if opened.width * opened.height > MAX_PIXELS:

@@ -29,11 +29,12 @@ time pypdf's parser may take, which no check of the input can.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter, apply_configuration
+from pypdf import Configuration, PdfReader, PdfWriter, apply_configuration
 from pypdf.errors import PyPdfError
 from pypdf.generic import (
     ArrayObject,
@@ -102,9 +103,10 @@ ANNOTATION_KINDS = frozenset(
         "/PS",  # not an annotation: a PostScript XObject, which a printer may still run
     }
 )  # fmt: skip
+_PYPDF_FIELDS = {f.name for f in dataclasses.fields(Configuration)}
 # pypdf's own bounds, lowered for files of at most 5 MB: they only make a hostile file fail
 # sooner (the hard bound is the child's, in cleaning.py).
-PYPDF_LIMITS: dict[str, Any] = {
+_PYPDF_LIMITS: dict[str, Any] = {
     "maximum_declared_stream_length": 8 * MIB,
     "array_based_stream_maximum_output_length": 8 * MIB,
     "zlib_maximum_output_length": 8 * MIB,
@@ -116,6 +118,7 @@ PYPDF_LIMITS: dict[str, Any] = {
     "page_tree_maximum_depth": MAX_DEPTH,
     "jbig2dec_binary": None,
 }
+PYPDF_LIMITS = {k: v for k, v in _PYPDF_LIMITS.items() if k in _PYPDF_FIELDS}  # older pypdf
 _ERRORS = (
     PyPdfError,
     OSError,
