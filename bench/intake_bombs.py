@@ -277,8 +277,9 @@ def run_phase(
 
 
 def verify(desk: Any, accepted: dict[int, int]) -> tuple[int, int, int]:
-    """(requests found, files opened, lost) for the accepted requests: each request opens
-    with the desk's key and so does each of its files, as a readable image or PDF."""
+    """(accepted requests found, files opened, lost): every stored request opens with the
+    desk's key and so does each of its files, as a readable image or PDF; an accepted one is
+    lost if it is missing or has not all its files."""
     from PIL import Image
     from pypdf import PdfReader
 
@@ -308,7 +309,7 @@ def verify(desk: Any, accepted: dict[int, int]) -> tuple[int, int, int]:
         if serial:
             found[int(serial[1])] = files
     lost = sum(1 for serial, count in accepted.items() if found.get(serial) != count)
-    return len(found), opened, lost
+    return len(set(found) & set(accepted)), opened, lost
 
 
 def _bounds() -> str:
@@ -349,6 +350,17 @@ def main() -> None:
             results = []
             with server(env, port, args.workers) as process:
                 time.sleep(1)  # every worker up
+                for _ in range(2):  # each worker's first requests (templates, connections)
+                    run_phase(
+                        "warm-up",
+                        phases()[0][1],
+                        port,
+                        process.pid,
+                        args.workers,
+                        serials,
+                        (0.0, 0.0),
+                        args.workers,
+                    )
                 idle = memory_mb(process.pid)
                 print(f"idle server: RSS {idle[0]:.0f} MB, PSS {idle[1]:.0f} MB (the zero below)")
                 for name, make in phases():

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import logging
 import os
@@ -112,11 +113,14 @@ def _vm_data() -> int:
     raise OSError("no VmData")
 
 
-def _limit(kind: int, value: int) -> None:
-    _soft, hard = resource.getrlimit(kind)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(kind, (value, value if kind != resource.RLIMIT_CPU else value + 1))
+def _limit(kind: int, soft: int, hard: int | None = None) -> None:
+    """Lower a limit to `soft` (and `hard`, by default the same); never above the current
+    hard limit, which an unprivileged process cannot raise."""
+    hard = soft if hard is None else hard
+    _current, ceiling = resource.getrlimit(kind)
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(kind, (soft, hard))
 
 
 def _child_confine(keep: set[int]) -> None:
@@ -131,14 +135,14 @@ def _child_confine(keep: set[int]) -> None:
     for descriptor in sorted(keep):
         os.closerange(low, descriptor)
         low = descriptor + 1
-    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.closerange(low, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 20))
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1):
         signal.signal(number, signal.SIG_DFL)
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, 0)
-    _limit(resource.RLIMIT_CPU, CHILD_CPU_SECONDS)
+    _limit(resource.RLIMIT_CPU, CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 1)  # SIGXCPU, then KILL
     try:
         inherited = _vm_data()
     except OSError:  # no /proc: not Linux, where RLIMIT_DATA would not hold anyway
@@ -200,7 +204,7 @@ class _ChildOutput:
             left = self.deadline - time.monotonic()
             if left <= 0 or not self.poller.poll(int(left * 1000) + 1):
                 raise Refused("too_complex")  # the child is taking too long
-            chunk = os.read(self.descriptor, min(1 << 20, wanted - len(self.buffer)))
+            chunk = os.read(self.descriptor, 1 << 20)  # what is there, up to 1 MiB
             if not chunk:
                 raise Refused("too_complex")  # the child died
             self.buffer += chunk
@@ -244,14 +248,18 @@ def _talk(output: _ChildOutput, to_child: int, admit: Callable[[Cost], None]) ->
 def confined_clean(
     data: bytes, kind: str, *, admit: Callable[[Cost], None], deadline: float
 ) -> Cleaned:
-    """Clean `data` (of `kind`) in a confined child once a slot is free (CleaningBusy after
-    `deadline`). `admit(cost)` is called with the file's price before the work and may raise
-    to refuse it. Raises Refused with the code of the refusal."""
+    """Clean `data` (of `kind`) in a confined child once a slot is free. `admit(cost)` is
+    called with the file's price before the work and may raise to refuse it. Raises Refused
+    with the code of a refusal, CleaningBusy if `deadline` (time.monotonic) passes first,
+    waiting for a slot or for the child."""
     with cleaning_slot(deadline) as slot:
         to_parent_read, to_parent_write = os.pipe()
         from_parent_read, from_parent_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: it never returns into the web process
+            # The worker's objects stay out of the collector's sight: collecting them would
+            # write to (and so copy) every page the child shares with its worker.
+            gc.freeze()
             try:
                 os.close(to_parent_read)
                 os.close(from_parent_write)
@@ -267,9 +275,9 @@ def confined_clean(
             return _talk(output, from_parent_write, admit)
         except (ValueError, OSError):  # broken JSON, a closed pipe
             raise Refused("too_complex") from None
-        except Refused:
-            if time.monotonic() >= deadline:
-                raise CleaningBusy from None
+        except Refused as refused:
+            if refused.code == "too_complex" and time.monotonic() >= deadline:
+                raise CleaningBusy from None  # cut by the request's deadline, not its own
             raise
         finally:
             os.close(to_parent_read)

@@ -29,6 +29,10 @@ from PIL import Image, UnidentifiedImageError
 
 from corridor.intake.plans import MIB, CappedBuffer, Cleaned, Cost, Plan, Refused
 
+# Load Pillow's format plugins once in the web process, so that each cleaning child, forked
+# from it, does not import them again.
+Image.init()
+
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo, as declared in its header
 MAX_DECODED_BYTES = 96 * MIB  # a 24-megapixel photo decoded; a larger JPEG is decoded smaller
 

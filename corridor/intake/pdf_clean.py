@@ -59,7 +59,6 @@ MAX_PDF_OBJECTS = 20_000  # objects copied into the new document
 MAX_DEPTH = 48  # nesting of the page tree, and of a resource inside another
 LETTER = (0, 0, 612, 792)
 
-PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Group")  # inherited: first four
 INHERITED = ("/MediaBox", "/CropBox", "/Rotate", "/Resources")
 RESOURCE_KINDS = frozenset(
     {"/Font", "/XObject", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading", "/Properties"}

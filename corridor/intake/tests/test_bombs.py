@@ -4,11 +4,14 @@ request and per hour, cleaned in a confined child a few at a time (finding 2 of 
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import resource
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,6 +144,32 @@ def test_it_stops_a_parser_that_runs_past_the_cpu_time_of_its_child(
     monkeypatch.setattr(cleaning, "CHILD_WALL_SECONDS", 120)
     # Then the kernel stops the child and the file is refused
     assert "too complex" in _refused(pdf_of_numbers(40, 60_000, compressed=False))
+
+
+def test_it_lets_the_cleaning_child_write_no_file_and_dump_no_core(tmp_path: Path) -> None:
+    # Given a child confined as the cleaning children are (T1: a crashing parser must leave
+    # no copy of a photo on disk)
+    target = tmp_path / "copy.jpg"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            cleaning._child_confine({write})
+            os.write(write, b"core %d %d; " % resource.getrlimit(resource.RLIMIT_CORE))
+            try:
+                with open(target, "wb") as copy:
+                    copy.write(b"the photo")
+            except OSError as error:  # Python ignores SIGXFSZ: the write fails with EFBIG
+                os.write(write, b"write %d" % (error.errno or 0))
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        report = pipe.read()
+    # Then it may dump no core, and writing a file fails before a byte is written
+    assert report == b"core 0 0; write %d" % errno.EFBIG
+    assert not target.exists() or target.stat().st_size == 0
 
 
 # --- one request, one hour, one machine -----------------------------------------------------
