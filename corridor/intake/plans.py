@@ -55,6 +55,6 @@ class CappedBuffer(io.BytesIO):
     cleaned file that could never be stored stops there instead of filling memory."""
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self.tell() + len(data) > MAX_FILE_BYTES:
+        if self.tell() + memoryview(data).nbytes > MAX_FILE_BYTES:
             raise Refused("file_too_large")
         return super().write(data)
