@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-bombs bench-triage lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-bombs bench-triage bench-index lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -26,7 +26,7 @@ demo: venv messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 
-# The worker (overdue tasks, missed check-ins) runs beside the server and stops with it.
+# The worker (overdue tasks, missed check-ins, idle sessions) runs beside the server and stops with it.
 run: demo
 	$(BIN)/python manage.py work --interval 60 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -42,8 +42,12 @@ types: venv
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Debian's chromium for the browser tests; minisign and age, the stock tools a recipient of an
+# evidence package or an export has, for the tests that check our artefacts with them.
 browser-deps:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@missing=""; for pair in chromium:chromium minisign:minisign age:age; do \
+	  test -x /usr/bin/$${pair%%:*} || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 pytest: venv messages browser-deps
 	$(BIN)/pytest
@@ -76,6 +80,10 @@ bench-bombs: venv
 bench-triage: venv
 	$(BIN)/python bench/triage_inbox.py
 	$(BIN)/python bench/triage_inbox.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-index: venv
+	$(BIN)/python bench/index_rebuild.py
+	$(BIN)/python bench/index_rebuild.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 lock: | $(UV)
 	$(UV) pip compile -q requirements/uv.in --generate-hashes --python-version 3.11 -o requirements/uv.txt

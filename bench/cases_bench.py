@@ -269,7 +269,13 @@ def bulk_cases(count: int, *, keyring: Any, assignees: list[int], now: datetime)
                 cases.append(case)
                 terms += [
                     CaseSearchTerm(case_id=case.pk, term=term)
-                    for term in search_terms(person.full_name, person.aliases, person.phone)
+                    for term in search_terms(
+                        person.full_name,
+                        person.aliases,
+                        person.phone,
+                        compartment_id=case.compartment_id,
+                        version=case.key_version,
+                    )
                 ]
                 transition = sealed(
                     CaseTransition(
@@ -429,7 +435,10 @@ def build_world(cases: int, timed: int) -> World:
     # Throwaway keys of a throwaway database: random, never printed.
     admin, admin_keyring = bench_organisation()
     countries_seed(actor_id=admin.pk)
-    compartments = [compartment_create(actor_id=admin.pk, name=name) for name in COMPARTMENTS]
+    compartments = [
+        compartment_create(actor_id=admin.pk, name=name, member_ids=[admin.pk])
+        for name in COMPARTMENTS
+    ]
     passphrase = secrets.token_urlsafe(24)
     worker, worker_key = staff_create(
         username="worker", role=Role.CASEWORKER, passphrase=passphrase, actor_id=None

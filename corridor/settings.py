@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corridor.core.middleware.SecurityHeadersMiddleware",
+    "corridor.core.charset.FormCharsetMiddleware",  # before anything reads a form
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,11 +152,31 @@ CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")
 CORRIDOR_AUDIT_SIGNING_KEY_PATH = Path(
     env("CORRIDOR_AUDIT_SIGNING_KEY_PATH", str(VAR_DIR / "audit-signing.key"))
 )
+# The pinned public half (64 hex digits; comma-separated while rotating): checkpoints verify
+# only against it, never against the key stored beside them in the database (decision 0013).
+# init_org prints it; in the demo it pins it itself, in the file named by the _PATH setting.
+CORRIDOR_AUDIT_PUBLIC_KEY = env("CORRIDOR_AUDIT_PUBLIC_KEY")
+CORRIDOR_AUDIT_PUBLIC_KEY_PATH = env(
+    "CORRIDOR_AUDIT_PUBLIC_KEY_PATH", "" if PRODUCTION else str(VAR_DIR / "audit-public.key")
+)
+# A copy of every checkpoint, outside the database: deleting the stored rows hides nothing.
+CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
+    "CORRIDOR_AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
 
 # Intake codename pepper: keys the stored codename hashes, so a database without this secret
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
 # demo falls back to a fixed, public value; production refuses to take a request without it.
 CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+# Index secret: keys every stored search hash together with the compartment's own index key,
+# so guessing a phone offline needs this secret and a member's key (docs/decisions/0011).
+# Changing it orphans the stored hashes until `manage.py index_rebuild`. Demo: a fixed value.
+CORRIDOR_INDEX_SECRET = env("CORRIDOR_INDEX_SECRET")
+# Cross-compartment duplicate checks one desk member may run an hour (distinct requests).
+CORRIDOR_CROSSCHECK_PER_HOUR = env_int("CORRIDOR_CROSSCHECK_PER_HOUR", 300)
+# A request that decrypts a record it does not audit fails (tests, DEBUG); otherwise the read
+# is audited after the view as `vault.read_unaudited` and a warning logged (decision 0017).
+CORRIDOR_READ_AUDIT_STRICT = env_bool("CORRIDOR_READ_AUDIT_STRICT", DEBUG)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer

@@ -17,3 +17,7 @@ urlpatterns = [
     path("help/", include(("corridor.intake.urls", "intake"))),
     path("triage/", include(("corridor.triage.urls", "triage"))),
 ]
+
+# Failures in the site's style and both languages, saying whether anything was saved.
+handler400 = "corridor.core.errors.bad_request"
+handler500 = "corridor.core.errors.server_error"

@@ -272,7 +272,7 @@ def test_it_opens_nothing_with_the_session_row_alone(
     for key in (
         worker.keyring.private_key,
         worker.keyring.compartment_key(compartment.pk, compartment.key_version),
-        worker.keyring.index_key(),
+        worker.keyring.index_key(compartment.pk, compartment.key_version),
         secret,
     ):
         for form in (key, base64.b64encode(key), base64.urlsafe_b64encode(key), key.hex().encode()):

@@ -1,4 +1,10 @@
-"""Idle timeout and the staff gate: no view shows anything until login and TOTP are done."""
+"""Idle timeout and the staff gate: no view shows anything until login and TOTP are done.
+
+A request that finds its session idle past `CORRIDOR_IDLE_TIMEOUT` ends it there and then:
+the session row, with the server half of the key, is deleted before the view runs (T2).
+Sessions whose browser never comes back are deleted by the worker
+(corridor.accounts.session_expiry), which reads the same `_last_seen` time.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +42,12 @@ class StaffSessionMiddleware:
                 messages.info(request, _("You were logged out after a period of inactivity."))
             elif now - last >= LAST_SEEN_GRANULARITY or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and LAST_SEEN_KEY not in request.session:
+            # This request logged in: the idle clock starts now, not at the next request
+            # (a browser stopped after the passphrase step would otherwise never time out).
+            request.session[LAST_SEEN_KEY] = time.time()
+        return response
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any

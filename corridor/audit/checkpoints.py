@@ -3,14 +3,23 @@
 Why signatures: anyone who can write to the database can rewrite every entry and recompute
 every hash, leaving a chain that is consistent with itself. A checkpoint signed with a key
 that is not in the database, and exported to somewhere off the server, pins the hash of the
-chain at its seq; a rewrite before that seq no longer matches it (T2, T5). The signing key
+chain at its seq; a rewrite before that seq no longer matches it (T2, T3, T5). The signing key
 can sign future checkpoints if the running server is owned, but it opens no data.
+
+Why a pinned public key: a checkpoint row carries the public key it was signed with, and so
+does an exported file; someone with database access alone can re-sign a rewritten chain with
+a key of their own and store that key beside it. So a signature counts only under a public
+key pinned outside the database (CORRIDOR_AUDIT_PUBLIC_KEY, or the pin file init_org writes),
+and anything signed by another key is reported as forged. Why a log: the pin proves who
+signed a checkpoint, not that none was deleted, so each one is also appended to a file
+beside the signing key and verified with the stored ones (docs/decisions/0013).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +72,84 @@ def _seed_parse(text: str, source: str) -> bytes:
     return seed
 
 
+def pinned_public_keys() -> list[bytes]:
+    """The Ed25519 public keys a checkpoint may be signed by, read from outside the database.
+
+    CORRIDOR_AUDIT_PUBLIC_KEY (hex, env or _FILE; several separated by commas while a key is
+    rotated), else the pin file named by CORRIDOR_AUDIT_PUBLIC_KEY_PATH if it exists (the
+    demo's var/audit-public.key). An empty list means nothing is pinned: then no checkpoint
+    can be verified, only the chain's consistency with itself.
+    """
+    configured = str(getattr(settings, "CORRIDOR_AUDIT_PUBLIC_KEY", "") or "").strip()
+    if configured:
+        return public_keys_parse(configured, "CORRIDOR_AUDIT_PUBLIC_KEY")
+    path = _pin_path()
+    if path is None or not path.exists():
+        return []
+    return public_keys_parse(path.read_text(encoding="ascii").strip(), str(path))
+
+
+def public_keys_parse(text: str, source: str) -> list[bytes]:
+    """One or more 32-byte public keys as 64 hex digits, separated by commas or spaces."""
+    keys = []
+    for item in re.split(r"[\s,]+", text.strip()):
+        try:
+            key = bytes.fromhex(item)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"{source} must hold Ed25519 public keys of 64 hex digits each"
+            )
+        keys.append(key)
+    return keys
+
+
+def _pin_path() -> Path | None:
+    configured = str(getattr(settings, "CORRIDOR_AUDIT_PUBLIC_KEY_PATH", "") or "").strip()
+    return Path(configured) if configured else None
+
+
+def signing_public_key() -> bytes:
+    """The public half of this server's signing key (creating the key if there is none)."""
+    return crypto.signing_public_key(signing_seed())
+
+
+def audit_key_pin() -> bytes:
+    """Pin the signing key's public half (init_org, demo_setup); return it, to be printed.
+
+    Writes the pin file when a path is configured and nothing is pinned yet, and never
+    replaces a pin: one that names another key is refused, since every checkpoint signed
+    here would then read as forged. In production nothing is written by default; the
+    operator pins the printed key in CORRIDOR_AUDIT_PUBLIC_KEY.
+    """
+    public_key = signing_public_key()
+    pinned = pinned_public_keys()
+    if pinned:
+        _signer_check(public_key, pinned)
+        return public_key
+    path = _pin_path()
+    if path is not None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another process pinned it a moment ago
+            _signer_check(public_key, pinned_public_keys())
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(public_key.hex() + "\n")
+    return public_key
+
+
+def _signer_check(public_key: bytes, pinned: list[bytes]) -> None:
+    if public_key not in pinned:
+        raise ImproperlyConfigured(
+            f"the audit signing key (public key {public_key.hex()}) is not the pinned audit "
+            "public key (CORRIDOR_AUDIT_PUBLIC_KEY or its pin file): every checkpoint it signs "
+            "would be reported as forged"
+        )
+
+
 def checkpoint_message(seq: int, entry_hash: bytes, time: datetime) -> bytes:
     """The exact bytes a checkpoint signature covers."""
     body = {"seq": seq, "entry_hash": entry_hash.hex(), "time": _time_text(time)}
@@ -83,6 +170,7 @@ class SignedCheckpoint:
     public_key: bytes
     signature: bytes
     source: str = "stored"
+    document_key: bytes | None = None  # the key an exported file names for itself
 
     def signature_valid(self) -> bool:
         message = checkpoint_message(self.seq, self.entry_hash, self.time)
@@ -112,20 +200,31 @@ class SignedCheckpoint:
 
 
 def checkpoint_create() -> AuditCheckpoint:
-    """Sign the current chain head. Holds the head lock so no entry lands in between."""
+    """Sign the current chain head. Holds the head lock so no entry lands in between.
+
+    Refuses to sign with a key other than the pinned one: such a checkpoint could never be
+    verified, and would be reported as forged. Stores the checkpoint and appends a copy to
+    the checkpoint log outside the database; call it in a transaction of its own, so the
+    head it signs is already committed.
+    """
     seed = signing_seed()
+    pinned = pinned_public_keys()
+    if pinned:
+        _signer_check(crypto.signing_public_key(seed), pinned)
     with transaction.atomic():
         chain_head_lock()
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
         seq, entry_hash = (last[0], bytes(last[1])) if last else (0, GENESIS_HASH)
         now = timezone.now()
-        return AuditCheckpoint.objects.create(
+        row = AuditCheckpoint.objects.create(
             seq=seq,
             entry_hash=entry_hash,
             time=now,
             public_key=crypto.signing_public_key(seed),
             signature=crypto.sign(seed, checkpoint_message(seq, entry_hash, now)),
         )
+        _log_append(SignedCheckpoint.from_model(row))
+        return row
 
 
 def checkpoints_export() -> str:
@@ -142,37 +241,86 @@ def checkpoints_export() -> str:
 
 
 def checkpoints_load(text: str) -> list[SignedCheckpoint]:
-    """Parse an exported document. Raises ValueError on anything malformed."""
+    """Parse an exported document. Raises ValueError on anything malformed.
+
+    The file's own public key travels with each checkpoint, so verification compares it with
+    the pinned key too: a file is trusted for where it was kept, never for the key it names.
+    """
     try:
         document = json.loads(text)
         if document.get("format") != EXPORT_FORMAT:
             raise ValueError(f"not a {EXPORT_FORMAT} document")
+        document_key = bytes.fromhex(document["public_key"])
         return [
-            SignedCheckpoint(
-                seq=int(item["seq"]),
-                entry_hash=bytes.fromhex(item["entry_hash"]),
-                time=datetime.fromisoformat(item["time"]),
-                public_key=bytes.fromhex(item["public_key"]),
-                signature=bytes.fromhex(item["signature"]),
-                source="exported",
-            )
+            _checkpoint_parse(item, source="exported", document_key=document_key)
             for item in document["checkpoints"]
         ]
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"malformed checkpoint document: {exc}") from exc
 
 
+def _checkpoint_parse(
+    item: dict[str, Any], *, source: str, document_key: bytes | None = None
+) -> SignedCheckpoint:
+    return SignedCheckpoint(
+        seq=int(item["seq"]),
+        entry_hash=bytes.fromhex(item["entry_hash"]),
+        time=datetime.fromisoformat(item["time"]),
+        public_key=bytes.fromhex(item["public_key"]),
+        signature=bytes.fromhex(item["signature"]),
+        source=source,
+        document_key=document_key,
+    )
+
+
+def _log_path() -> Path | None:
+    configured = str(getattr(settings, "CORRIDOR_AUDIT_CHECKPOINT_LOG", "") or "").strip()
+    return Path(configured) if configured else None
+
+
+def _log_append(checkpoint: SignedCheckpoint) -> None:
+    """Append a copy of the checkpoint to the log outside the database, beside the signing
+    key: someone with database access alone can delete the stored rows, not this copy."""
+    path = _log_path()
+    if path is None:
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="ascii") as handle:
+        handle.write(json.dumps(checkpoint.as_json(), sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def checkpoints_logged() -> list[SignedCheckpoint]:
+    """The copies in the checkpoint log (CORRIDOR_AUDIT_CHECKPOINT_LOG); ValueError if a line
+    is malformed. No log yet (no checkpoint signed since it was introduced) is no copy."""
+    path = _log_path()
+    if path is None or not path.exists():
+        return []
+    logged = []
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), start=1):
+        try:
+            logged.append(_checkpoint_parse(json.loads(line), source="logged"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path} line {number} is not a checkpoint: {exc}") from exc
+    return logged
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """What audit_verify prints. `broken_seq` names the first entry found altered, removed or
     inserted; for a checkpoint mismatch, the first entry after the last checkpoint that held.
-    `entries` counts the entries of an intact chain (0 when broken)."""
+    `entries` counts the entries of an intact chain (0 when broken). `pinned` is False when
+    no public key is pinned: the chain was then only found consistent with itself, which
+    anyone with database access can arrange, and `ok` proves nothing against them."""
 
     ok: bool
     message: str
     entries: int = 0
     checkpoints: int = 0
     broken_seq: int | None = None
+    pinned: bool = True
 
 
 class _Broken(Exception):
@@ -182,19 +330,24 @@ class _Broken(Exception):
         self.message = message
 
 
-def chain_verify(checkpoints: Iterable[SignedCheckpoint] | None = None) -> VerifyResult:
+def chain_verify(
+    checkpoints: Iterable[SignedCheckpoint] | None = None,
+    public_keys: list[bytes] | None = None,
+) -> VerifyResult:
     """Walk the chain in seq order and report the first entry altered, removed or inserted.
 
-    Also checks every stored checkpoint and the given exported ones: the signature holds and
-    the chain at that seq has that hash. Streams the entries, so memory stays flat.
+    Also checks every stored and logged checkpoint and the given exported ones: signed by a pinned key
+    (`public_keys`, by default `pinned_public_keys()`), the signature holds, and the chain at
+    that seq has that hash. Streams the entries, so memory stays flat.
     """
-    pins = [SignedCheckpoint.from_model(row) for row in AuditCheckpoint.objects.all()]
-    pins += list(checkpoints or [])
+    pinned = pinned_public_keys() if public_keys is None else public_keys
+    pins: list[SignedCheckpoint] = []
     walked = 0
     try:
-        for pin in pins:
-            if not pin.signature_valid():
-                raise _Broken(None, f"{pin.describe()} has an invalid signature: it was altered")
+        pins = _pins_gather(checkpoints)
+        if pinned:
+            for pin in pins:
+                _authentic_check(pin, pinned)
         walked = _walk(pins)
     except _Broken as broken:
         return VerifyResult(
@@ -203,6 +356,20 @@ def chain_verify(checkpoints: Iterable[SignedCheckpoint] | None = None) -> Verif
             entries=walked,
             checkpoints=len(pins),
             broken_seq=broken.seq,
+            pinned=bool(pinned),
+        )
+    if not pinned:
+        return VerifyResult(
+            ok=True,
+            message=(
+                f"checkpoints cannot be verified: no audit public key is pinned "
+                f"(CORRIDOR_AUDIT_PUBLIC_KEY). The {walked} entries are consistent with each "
+                f"other and with the {len(pins)} checkpoints, but anyone with write access to "
+                "the database could have rewritten them and re-signed the checkpoints"
+            ),
+            entries=walked,
+            checkpoints=len(pins),
+            pinned=False,
         )
     return VerifyResult(
         ok=True,
@@ -210,6 +377,43 @@ def chain_verify(checkpoints: Iterable[SignedCheckpoint] | None = None) -> Verif
         entries=walked,
         checkpoints=len(pins),
     )
+
+
+def _pins_gather(exported: Iterable[SignedCheckpoint] | None) -> list[SignedCheckpoint]:
+    """The stored checkpoints, the logged copies of any no longer stored, the exported ones."""
+    stored = [SignedCheckpoint.from_model(row) for row in AuditCheckpoint.objects.all()]
+    try:
+        logged = checkpoints_logged()
+    except ValueError as exc:
+        raise _Broken(None, f"the checkpoint log was altered: {exc}") from exc
+    kept = {_identity(pin) for pin in stored}
+    return [
+        *stored,
+        *(pin for pin in logged if _identity(pin) not in kept),
+        *(exported or []),
+    ]
+
+
+def _identity(pin: SignedCheckpoint) -> tuple[Any, ...]:
+    return (pin.seq, pin.entry_hash, _time_text(pin.time), pin.public_key, pin.signature)
+
+
+def _authentic_check(pin: SignedCheckpoint, pinned: list[bytes]) -> None:
+    """A checkpoint counts only if signed by a pinned key, never by the key stored beside it."""
+    if pin.document_key is not None and pin.document_key not in pinned:
+        raise _Broken(
+            None,
+            f"the checkpoint file is forged: it names public key {pin.document_key.hex()}, "
+            f"not the pinned audit key (at its {pin.describe()})",
+        )
+    if pin.public_key not in pinned:
+        raise _Broken(
+            None,
+            f"{pin.describe()} is forged: it is signed by public key {pin.public_key.hex()}, "
+            "not by the pinned audit key",
+        )
+    if not pin.signature_valid():
+        raise _Broken(None, f"{pin.describe()} has an invalid signature: it was altered")
 
 
 def _rows() -> Iterator[tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corridor.vault.classification import KEYED_HASH, OPERATIONAL
+from corridor.vault.classification import KEYED_HASH, OPERATIONAL, SEALED
 from corridor.vault.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from corridor.vault.models import VaultRecord
 
@@ -98,6 +98,7 @@ class Case(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("case", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "stage": OPERATIONAL,
         "stage_entered_at": OPERATIONAL,
@@ -147,6 +148,10 @@ class CaseTransition(VaultRecord):
     reason = EncryptedTextField()
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("case_transition", "pk"),
+        ("case", "case_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "seq": OPERATIONAL,
@@ -178,6 +183,7 @@ class Expense(VaultRecord):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("expense", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "category": OPERATIONAL,
@@ -197,6 +203,49 @@ class CaseSearchTerm(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.BinaryField(max_length=BlindIndexField.SIZE)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "case": OPERATIONAL,
+        "term": KEYED_HASH,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["term", "case"])]
+
+
+class CaseCrossSource(models.Model):
+    """A case's identifiers for the desk's cross-compartment check, sealed to the desk.
+
+    Written with the case's search terms by whoever changes the names or phone: the list of
+    `corridor.vault.crossindex.cross_inner` hashes (keyed with the server's index secret,
+    not the values), sealed to the cross index's public key at `version`. `materialised`:
+    the desk has turned it into `CaseCrossTerm`s at that version.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="cross_source")
+    version = models.PositiveIntegerField()
+    sealed = models.BinaryField()
+    materialised = models.BooleanField(default=False)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "case": OPERATIONAL,
+        "version": OPERATIONAL,
+        "sealed": SEALED,
+        "materialised": OPERATIONAL,
+    }
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["materialised"])]
+
+
+class CaseCrossTerm(models.Model):
+    """A keyed hash only the desk's members can compute: what a request is checked against
+    in every compartment (corridor.cases.crosscheck)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="cross_terms")
     term = models.BinaryField(max_length=BlindIndexField.SIZE)
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {

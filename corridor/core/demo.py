@@ -15,10 +15,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from corridor.accounts.actions import organisation_init, staff_create
 from corridor.accounts.models import User
 from corridor.accounts.roles import Role
+from corridor.cases.crosscheck import cross_sources_fill
 from corridor.cases.models import Case
 from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
-from corridor.vault.actions import compartment_create, membership_grant, user_recovery_kit_issue
+from corridor.vault.actions import compartment_create, user_recovery_kit_issue
 from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.models import Compartment
 
@@ -75,15 +76,12 @@ def demo_create() -> list[str]:
             user = User.objects.get(username=username)
             user_recovery_kit_issue(user_id=user.pk, private_key=keyring.private_key)
             TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        # The administrator names each compartment's members and joins none (decision 0012).
         for name, members in COMPARTMENTS.items():
-            compartment = compartment_create(actor_id=admin.pk, name=name)
-            for username in members:
-                membership_grant(
-                    keyring=keyrings[admin_name],
-                    actor_id=admin.pk,
-                    compartment=compartment,
-                    user_id=User.objects.get(username=username).pk,
-                )
+            member_ids = list(
+                User.objects.filter(username__in=members).values_list("pk", flat=True)
+            )
+            compartment_create(actor_id=admin.pk, name=name, member_ids=member_ids)
         north = Compartment.objects.get(name="North Caucasus evacuations")
         shelter_compartment = Compartment.objects.get(name="Moscow shelter")
         with keyring_activated(keyrings["coordinator"]):
@@ -94,6 +92,10 @@ def demo_create() -> list[str]:
             demo_intake_build(
                 desk_compartment=Compartment.objects.get(name="Intake triage"), known=known
             )
+        # Cases written before the desk opened join its cross-compartment check through a
+        # member of their compartment (what `manage.py index_rebuild` does in production).
+        for keyring in keyrings.values():
+            cross_sources_fill(keyring)
     return shares
 
 

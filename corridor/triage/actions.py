@@ -163,7 +163,7 @@ def _decision_record(
 
 
 def submissions_index(
-    *, actor_id: int, items: list[tuple[Submission, Identifiers]]
+    *, actor_id: int | None, items: list[tuple[Submission, Identifiers]]
 ) -> list[Submission]:
     """Store the keyed hashes (terms, linkage keys) of opened submissions not yet indexed.
 

@@ -22,15 +22,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 
+from corridor.cases.crosscheck import cross_terms_materialise
 from corridor.cases.models import Case
 from corridor.intake.models import Submission
 from corridor.linkage.model import FieldEvidence
+from corridor.triage.crosscheck import crosscheck_allow
 from corridor.triage.identifiers import Identifiers, message_of
 from corridor.triage.linkage_adapter import CASE, SUBMISSION, FuzzyMatch, Linkage
 from corridor.triage.models import SubmissionTerm, TermKind, WatchEntry, WatchKind
@@ -289,14 +293,15 @@ def _watch_hits_many(
     ]
 
 
-def _watch_flags(hits: list[tuple[str, WatchEntry]]) -> list[Flag]:
+def _watch_flags(hits: list[tuple[str, WatchEntry]], *, notes: bool) -> list[Flag]:
+    """The watch-list flags; with `notes`, each entry's note is opened for the page to show."""
     link = reverse("triage:watchlist")
     return [
         Flag(
             WATCH,
             _("On the watch list: %(kind)s.") % {"kind": WatchKind(kind).label},
             link=link,
-            note=entry.note or "",
+            note=(entry.note or "") if notes else "",
         )
         for kind, entry in hits
     ]
@@ -415,6 +420,18 @@ def _text_burst_flags(thread: OpenedThread, hours: HourMessages) -> list[Flag]:
     ]
 
 
+def _crosscheck_refused() -> Flag:
+    return Flag(
+        DUPLICATE,
+        _(
+            "Not checked against the cases of other compartments: you have reached the "
+            "limit of %(limit)d such checks an hour. Ask a colleague at the desk, or look "
+            "again next hour."
+        )
+        % {"limit": settings.CORRIDOR_CROSSCHECK_PER_HOUR},
+    )
+
+
 class FlagPage:
     """What flagging needs once per page for one desk member: the opened requests, the
     linkage engine, the hours' messages, the member's compartments, the watch list's digests.
@@ -422,12 +439,16 @@ class FlagPage:
     `prepare(threads)` flags a whole page in a fixed number of queries, whatever the number
     of requests in the desk: terms, cases, linkage postings and candidates, watch-list
     entries, burst counts and the other records named are each read once for the page.
+    `notes`: open the note of each watch-list entry hit (the request page shows them; the
+    inbox only marks the row), each such read audited through the opener (T3).
     """
 
-    def __init__(self, *, opener: PayloadOpener, actor_id: int) -> None:
+    def __init__(self, *, opener: PayloadOpener, actor_id: int, notes: bool = False) -> None:
         self.opener = opener
+        self.notes = notes
         self.linkage = Linkage(opener)
         self.hours = HourMessages(opener)
+        self.actor_id = actor_id
         self.member_compartments = set(
             Membership.objects.filter(user_id=actor_id).values_list("compartment_id", flat=True)
         )
@@ -441,12 +462,18 @@ class FlagPage:
         identifiers = [thread.identifiers for thread in threads]
         terms = [request_terms(found) for found in identifiers]
         holders = _term_holders({digest for found in terms for _kind, digest in found})
-        in_cases = case_matches_many(
-            [
-                (found, thread.head.case_id)
-                for found, thread in zip(identifiers, threads, strict=True)
-            ]
+        allowed = crosscheck_allow(
+            actor_id=self.actor_id, submission_ids=[thread.head.pk for thread in threads]
         )
+        with transaction.atomic():
+            cross_terms_materialise(self.opener.keyring)
+        checked = [
+            (found, thread.head.case_id)
+            for found, thread in zip(identifiers, threads, strict=True)
+            if thread.head.pk in allowed
+        ]
+        matched = iter(case_matches_many(checked))
+        in_cases = [next(matched) if thread.head.pk in allowed else {} for thread in threads]
         self.linkage.prepare(identifiers)
         watch = _watch_hits_many(identifiers, self.watched)
         term_bursts = _term_burst_flags(threads)
@@ -466,10 +493,17 @@ class FlagPage:
         case_rows = Case.objects.select_related("compartment").in_bulk(
             [uuid.UUID(o.record_id) for o in others if o.kind == CASE]
         )
+        if self.notes:
+            self.opener.read_others(
+                action="triage.watch_hit",
+                object_type="triage.WatchEntry",
+                object_ids=[str(entry.pk) for hits in watch for _kind, entry in hits],
+            )
         for thread, hits, found in zip(threads, watch, resemblances, strict=True):
             self._flags[thread.head.pk] = [
-                *_watch_flags(hits),
+                *_watch_flags(hits, notes=self.notes),
                 *_duplicate_flags(found, self, heads, case_rows),
+                *([] if thread.head.pk in allowed else [_crosscheck_refused()]),
                 *term_bursts.get(thread.head.pk, []),
                 *_text_burst_flags(thread, self.hours),
             ]

@@ -2,19 +2,22 @@
 
 `corridor.linkage.online.OnlineMatcher` finds the earlier records that are probably the
 same person as a new one (Магомед Хасанов and Mahomed Khasanov, a phone one digit off). It
-takes a keyed hash and a key index from its caller; this adapter gives it the
-organisation's index key (`index_digest`, under a kind of its own) and two indexes:
+takes a keyed hash and a key index from its caller; this adapter gives it two indexes:
 
-- requests: `LinkageKey` rows, the keyed hashes of each request's blocking keys, written
-  when a desk member first opens it (the web process that receives requests has no key);
-- cases: the cases' own search terms (`corridor.cases.search`), read-only. A case's
+- requests: `LinkageKey` rows, the keyed hashes of each request's blocking keys under the
+  desk compartment's index key (`desk_digest`, under a kind of its own), written when a desk
+  member first opens it (the web process that receives requests has no key);
+- cases: the search terms (`corridor.cases.search`) of the cases in the viewer's own
+  compartments, read-only, each hashed under its compartment's index key. A case's
   order-free full name and phone are the only blocking keys they hold, so a case is a
   candidate when it shares one of those with the request; nothing about requests is stored
-  beside the cases, and a seized database cannot join a request to a case (T1).
+  beside the cases, and a seized database cannot join a request to a case (T1). Cases of
+  other compartments are found only by the exact cross-compartment check (decision 0011).
 
 Candidates are opened with the viewer's keys only (requests with the intake key, cases in
 the viewer's compartments) and scored by the engine's model; the match carries the engine's
-explanation, field by field, so the desk sees why.
+explanation, field by field, so the desk sees why. Each case opened to be scored is audited
+(`triage.case_compare`), a match or not; the requests are audited by the page's opener.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from corridor.linkage.online import FeatureFetch, OnlineMatcher
 from corridor.triage.identifiers import Identifiers, identifiers_of
 from corridor.triage.models import LinkageKey, SubmissionIndexed
 from corridor.triage.opening import PayloadOpener
-from corridor.vault.fields import index_digest
+from corridor.triage.terms import desk_digest
+from corridor.vault.fields import index_digests
 from corridor.vault.keyring import current_keyring
 
 LINKAGE_KIND = "triage_linkage"
@@ -56,7 +60,7 @@ def request_features(identifiers: Identifiers) -> Features:
 
 
 def _request_key_hash(key: str) -> bytes:
-    digest = index_digest(LINKAGE_KIND, key)
+    digest = desk_digest(LINKAGE_KIND, key)
     assert digest is not None  # noqa: S101 - blocking keys are never empty
     return digest
 
@@ -99,19 +103,23 @@ class RequestKeyIndex:
         return self._size
 
 
-def _case_key_hash(key: str) -> bytes:
-    """The case search term a blocking key corresponds to, or b"" where the cases hold none."""
+def _case_key(key: str) -> bytes:
+    """The blocking key itself, kept in memory for `CaseTermIndex`, which hashes it under each
+    of the viewer's compartments; b"" where the cases hold no such term."""
     rule, _, value = key.partition(":")
-    digest = None
-    if rule == "phone":
-        digest = index_digest(case_search.KIND_PHONE, value)
-    elif rule == "name" and " " in value:  # cases keep full-name terms of two words or more
-        digest = index_digest(case_search.KIND_FULL_NAME, value)
-    return digest or b""
+    if rule == "phone" or (rule == "name" and " " in value):  # full names of two words or more
+        return key.encode("utf-8")
+    return b""
+
+
+def _case_term_digests(key: bytes) -> list[bytes]:
+    rule, _, value = key.decode("utf-8").partition(":")
+    kind = case_search.KIND_PHONE if rule == "phone" else case_search.KIND_FULL_NAME
+    return index_digests(kind, value)
 
 
 class CaseTermIndex:
-    """A read-only KeyIndex over the cases' search terms: record ids are case ids."""
+    """A read-only KeyIndex over the search terms of the viewer's cases: ids are case ids."""
 
     def __init__(self) -> None:
         self._size: int | None = None
@@ -124,11 +132,15 @@ class CaseTermIndex:
         missing = {key for key in keys if key and key not in self._postings}
         if not missing:
             return
+        by_digest: dict[bytes, bytes] = {}
         for key in missing:
             self._postings[key] = []
-        rows = CaseSearchTerm.objects.filter(term__in=list(missing)).values_list("term", "case_id")
+            by_digest.update(dict.fromkeys(_case_term_digests(key), key))
+        rows = CaseSearchTerm.objects.filter(term__in=list(by_digest)).values_list(
+            "term", "case_id"
+        )
         for term, case_id in rows:
-            self._postings[bytes(term)].append(str(case_id))
+            self._postings[by_digest[bytes(term)]].append(str(case_id))
 
     def postings(self, key: bytes) -> Sequence[str]:
         if not key:
@@ -179,7 +191,7 @@ class Linkage:
         self._request_index = RequestKeyIndex()
         self._case_index = CaseTermIndex()
         self._requests = OnlineMatcher(_request_key_hash, self._request_index)
-        self._cases = OnlineMatcher(_case_key_hash, self._case_index)
+        self._cases = OnlineMatcher(_case_key, self._case_index)
         # submission id -> (its thread's id, features); case id -> features (None: not ours)
         self._request_features: dict[str, tuple[str, Features]] = {}
         self._case_features: dict[str, Features | None] = {}
@@ -222,6 +234,7 @@ class Linkage:
         cases = Case.objects.filter(pk__in=missing).only(
             *Case.KEY_FIELDS, "full_name", "phone", "messengers"
         )
+        opened = []
         for case in cases:
             if not keyring.may_open(case.compartment_id, case.key_version):
                 continue
@@ -233,6 +246,12 @@ class Linkage:
                     handles=tuple(case.messengers or ()),
                 )
             )
+            opened.append(str(case.pk))
+        # The desk member's keys opened these cases' names and phones to score them: a read
+        # of each case, audited like any other (T3), whether or not it turns out a match.
+        self._opener.read_others(
+            action="triage.case_compare", object_type="case", object_ids=opened
+        )
 
     def _request_fetch(self, exclude_thread: uuid.UUID) -> FeatureFetch:
         def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:

@@ -137,6 +137,10 @@ class Vetting(VaultRecord):
     approval_override = EncryptedTextField()
     decline_reason = EncryptedTextField()
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("triage.Vetting", "pk"),
+        ("intake.Submission", "submission_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "submission": OPERATIONAL,
         "checked_by": OPERATIONAL,
@@ -176,6 +180,7 @@ class WatchEntry(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("triage.WatchEntry", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "kind": OPERATIONAL,
         "digest": KEYED_HASH,
@@ -185,3 +190,29 @@ class WatchEntry(VaultRecord):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["digest"])]
+
+
+class CrossCheck(models.Model):
+    """One desk member's cross-compartment check of one request, in one hour.
+
+    The check asks every compartment whether it holds a case with this request's name or
+    phone: a lookup no other role may run. Each (member, request, hour) is counted once here
+    and audited once (`triage.crosscheck`); `CORRIDOR_CROSSCHECK_PER_HOUR` caps the distinct
+    requests one member may check an hour (T3, T4: decision 0011). Hour precision only.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "user": OPERATIONAL,
+        "submission": OPERATIONAL,
+        "hour": OPERATIONAL,
+    }
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "hour", "submission"], name="crosscheck_once")
+        ]

@@ -1,28 +1,47 @@
 """Keyed hashes of a request's identifiers: what the duplicate, burst and watch-list flags compare.
 
-Every digest is the organisation's keyed BLAKE2b (`corridor.vault.fields.index_digest`,
-16 bytes) of a normalised value under a kind of its own, so the same phone gives unrelated
-digests as a request term, a watch-list entry and a case index: without the index key a
-seized database cannot join requests to the watch list or to cases, only requests to
-requests (which the duplicate and burst flags need, docs/decisions/0010-triage.md). A
-desk member's keyring computes them; the web process that receives requests has no key.
+Every digest is a keyed BLAKE2b (16 bytes) under the desk compartment's own index key
+(`desk_digest`), of a normalised value under a kind of its own, so the same phone gives
+unrelated digests as a request term and a watch-list entry, and nobody outside the desk
+compartment can test a guess against them (decision 0011). Against cases in every
+compartment a request is checked through the cross index only (`case_matches_many`, counted
+and audited by corridor.triage.crosscheck). A desk member's keyring computes them; the web
+process that receives requests has no key.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
-from django.db.models import Q
-
-from corridor.cases import search as case_search
-from corridor.cases.models import Case, CaseSearchTerm
+from corridor.cases.crosscheck import cross_matches, request_lookups
+from corridor.intake.models import intake_desk
 from corridor.linkage.features import handle_normalise
 from corridor.linkage.names import name_parse
 from corridor.linkage.phones import phone_normalise
 from corridor.triage.identifiers import Identifiers, email_normalise
 from corridor.triage.models import TermKind, WatchKind
-from corridor.vault.fields import index_digest, index_value
+from corridor.vault.fields import index_digest
+from corridor.vault.keyring import Keyring, NotAMember, current_keyring
+
+_desks: WeakKeyDictionary[Keyring, tuple[int, int]] = WeakKeyDictionary()
+
+
+def desk_key_of(keyring: Keyring) -> tuple[int, int]:
+    """(desk compartment id, its current key version), read once per keyring."""
+    found = _desks.get(keyring)
+    if found is None:
+        desk = intake_desk()
+        if desk is None:
+            raise NotAMember("no intake desk yet")
+        found = _desks[keyring] = (desk.compartment_id, desk.compartment.key_version)
+    return found
+
+
+def desk_digest(kind: str, normalised: str) -> bytes | None:
+    """The desk compartment's keyed hash of a normalised value (the active keyring's)."""
+    compartment_id, version = desk_key_of(current_keyring())
+    return index_digest(kind, normalised, compartment_id=compartment_id, version=version)
 
 
 def name_key(name: str, *, min_words: int = 2) -> str:
@@ -37,7 +56,7 @@ def name_key(name: str, *, min_words: int = 2) -> str:
 
 
 def _digest(prefix: str, kind: str, normalised: str) -> bytes | None:
-    return index_digest(f"{prefix}_{kind}", normalised)
+    return desk_digest(f"{prefix}_{kind}", normalised)
 
 
 def request_terms(identifiers: Identifiers) -> list[tuple[str, bytes]]:
@@ -81,78 +100,24 @@ def request_watch_digests(identifiers: Identifiers) -> dict[bytes, str]:
     return found
 
 
-def _present(digests: Iterable[bytes | None]) -> set[bytes]:
-    return {digest for digest in digests if digest is not None}
-
-
 def case_matches(identifiers: Identifiers, *, exclude: object = None) -> dict[str, set[str]]:
-    """kind ("name", "phone") -> ids of the cases that equal this request on it exactly.
+    """kind ("name", "phone") -> ids of the cases, in any compartment, equal to this request.
 
-    Uses the cases' own indexes: the name as typed (`Case.name_index`), the order-free name in
-    any script and the phone (`corridor.cases.search` terms). Computed from the opened request
-    each time, so nothing stored joins a request to a case. `exclude`: the request's own case.
+    Through the cross index (corridor.cases.crosscheck): the name as typed, the order-free
+    name in any script, the phone. Computed from the opened request each time, so nothing
+    stored joins a request to a case. `exclude`: the request's own case. The caller counts
+    and audits the lookup (corridor.triage.crosscheck).
     """
     return case_matches_many([(identifiers, exclude)])[0]
 
 
-def case_matches_many(requests: list[tuple[Identifiers, object]]) -> list[dict[str, set[str]]]:
-    """`case_matches` of many requests (a page), in two queries whatever their number."""
-    # Per request and kind: the search terms and the typed blind indexes that would match.
-    plans: list[dict[str, tuple[set[bytes], set[bytes], set[bytes]]]] = []
-    for identifiers, _exclude in requests:
-        plan: dict[str, tuple[set[bytes], set[bytes], set[bytes]]] = {}
-        if identifiers.name:
-            plan[TermKind.NAME] = (
-                _present(
-                    [
-                        index_digest(
-                            case_search.KIND_FULL_NAME, case_search.full_name_key(identifiers.name)
-                        )
-                    ]
-                ),
-                _present([index_value("name", identifiers.name)]),
-                set(),
-            )
-        if identifiers.phones:
-            plan[TermKind.PHONE] = (
-                _present(index_digest(case_search.KIND_PHONE, p) for p in identifiers.phones),
-                set(),
-                _present(index_value("phone", p, "phone") for p in identifiers.phones),
-            )
-        plans.append(plan)
-    all_terms = {t for plan in plans for terms, _n, _p in plan.values() for t in terms}
-    names = {n for plan in plans for _t, typed, _p in plan.values() for n in typed}
-    phones = {p for plan in plans for _t, _n, typed in plan.values() for p in typed}
-    by_term: dict[bytes, set[str]] = defaultdict(set)
-    by_name: dict[bytes, set[str]] = defaultdict(set)
-    by_phone: dict[bytes, set[str]] = defaultdict(set)
-    if all_terms:
-        held = CaseSearchTerm.objects.filter(term__in=list(all_terms)).values_list(
-            "term", "case_id"
-        )
-        for term, case_id in held:
-            by_term[bytes(term)].add(str(case_id))
-    if names or phones:
-        typed_match = Q(name_index__in=list(names)) | Q(phone_index__in=list(phones))
-        rows = Case.objects.filter(typed_match).values_list("pk", "name_index", "phone_index")
-        for pk, name_index, phone_index in rows:
-            if name_index is not None:
-                by_name[bytes(name_index)].add(str(pk))
-            if phone_index is not None:
-                by_phone[bytes(phone_index)].add(str(pk))
-    found: list[dict[str, set[str]]] = []
-    for (_identifiers, exclude), plan in zip(requests, plans, strict=True):
-        kinds: dict[str, set[str]] = {}
-        for kind, (terms, typed_names, typed_phones) in plan.items():
-            cases: set[str] = set()
-            for term in terms:
-                cases |= by_term.get(term, set())
-            for name in typed_names:
-                cases |= by_name.get(name, set())
-            for phone in typed_phones:
-                cases |= by_phone.get(phone, set())
-            cases.discard(str(exclude))
-            if cases:
-                kinds[kind] = cases
-        found.append(kinds)
-    return found
+def case_matches_many(requests: Sequence[tuple[Identifiers, object]]) -> list[dict[str, set[str]]]:
+    """`case_matches` of many requests (a page), in one query whatever their number."""
+    lookups = [request_lookups(found.name, found.phones) for found, _exclude in requests]
+    matched = cross_matches(current_keyring(), lookups)
+    for (_found, exclude), kinds in zip(requests, matched, strict=True):
+        for kind in list(kinds):
+            kinds[kind].discard(str(exclude))
+            if not kinds[kind]:
+                del kinds[kind]
+    return matched

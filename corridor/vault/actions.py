@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -19,6 +21,8 @@ from shamir_mnemonic.utils import MnemonicError
 
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
+from corridor.vault.bulk import rows_update
+from corridor.vault.fields import BlindIndexField
 from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
 from corridor.vault.models import (
     Compartment,
@@ -28,7 +32,8 @@ from corridor.vault.models import (
     UserKeyPair,
     VaultRecord,
 )
-from corridor.vault.signals import compartment_rekeyed
+from corridor.vault.reads import reads_covered_by
+from corridor.vault.signals import compartment_index_rebuilt, compartment_rekeyed
 
 RECOVERY_KDF_OPSLIMIT = 2
 RECOVERY_KDF_MEMLIMIT = 64 * 1024 * 1024
@@ -167,7 +172,7 @@ class OrganisationKeys:
 
 
 def organisation_create(*, name: str, threshold: int, shares: int) -> OrganisationKeys:
-    """Create the organisation's recovery key (split into SLIP-39 shares) and index key.
+    """Create the organisation's recovery key (split into SLIP-39 shares).
 
     The recovery private key exists only in memory here and in the returned shares, which
     the caller prints once for the trustees (T6). The server keeps only its public half.
@@ -185,7 +190,6 @@ def organisation_create(*, name: str, threshold: int, shares: int) -> Organisati
             recovery_threshold=threshold,
             recovery_shares=shares,
         )
-        _seal_for(KeyWrap.INDEX, crypto.random_key(), user_id=None, compartment_id=None, version=1)
         audit_record(
             actor_id=None,
             action="organisation.create",
@@ -206,36 +210,43 @@ def recovery_keyring(shares: list[str]) -> Keyring:
     return Keyring(user_id=None, private_key=private)
 
 
-def index_key_grant(*, keyring: Keyring, user_id: int) -> None:
-    if KeyWrap.objects.filter(purpose=KeyWrap.INDEX, user_id=user_id).exists():
-        return
-    _seal_for(KeyWrap.INDEX, keyring.index_key(), user_id=user_id, compartment_id=None, version=1)
+def compartment_create(
+    *, actor_id: int | None, name: str, member_ids: Iterable[int] = ()
+) -> Compartment:
+    """A new compartment whose key is sealed to the organisation and to its first members.
 
-
-def compartment_create(*, actor_id: int | None, name: str) -> Compartment:
-    """A new compartment whose key is sealed to the organisation and, if any, to the actor."""
+    The key goes from memory to the recovery key and to each of `member_ids`; the actor is
+    a member only if named there, so an administrator who creates a compartment reads its
+    cases only by choosing to (T3, docs/decisions/0012-separation-of-duties.md).
+    """
     with transaction.atomic():
         compartment = Compartment.objects.create(name=name)
         key = crypto.random_key()
         _seal_for(KeyWrap.COMPARTMENT, key, user_id=None, compartment_id=compartment.pk, version=1)
-        if actor_id is not None:
-            _seal_for(
-                KeyWrap.COMPARTMENT, key, user_id=actor_id, compartment_id=compartment.pk, version=1
-            )
-            Membership.objects.create(user_id=actor_id, compartment=compartment)
         audit_record(
             actor_id=actor_id,
             action="compartment.create",
             object_type="compartment",
             object_id=str(compartment.pk),
         )
+        for user_id in dict.fromkeys(member_ids):
+            _seal_for(
+                KeyWrap.COMPARTMENT, key, user_id=user_id, compartment_id=compartment.pk, version=1
+            )
+            Membership.objects.create(user_id=user_id, compartment=compartment)
+            audit_record(
+                actor_id=actor_id,
+                action="membership.grant",
+                object_type="user",
+                object_id=f"{user_id}:{compartment.pk}",
+            )
     return compartment
 
 
 def membership_grant(
     *, keyring: Keyring, actor_id: int | None, compartment: Compartment, user_id: int
 ) -> None:
-    """Seal the compartment's current key (and the index key) to a new member."""
+    """Seal the compartment's current key (which also gives its index key) to a new member."""
     with transaction.atomic():
         compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
         if Membership.objects.filter(user_id=user_id, compartment=compartment).exists():
@@ -248,7 +259,6 @@ def membership_grant(
             compartment_id=compartment.pk,
             version=compartment.key_version,
         )
-        index_key_grant(keyring=keyring, user_id=user_id)
         Membership.objects.create(user_id=user_id, compartment=compartment)
         audit_record(
             actor_id=actor_id,
@@ -271,7 +281,10 @@ def membership_revoke(
     record's data key is re-wrapped under it, so a revoked user who kept an old compartment
     key opens nothing written or re-wrapped afterwards (T3). Every wrap of the old key is
     destroyed. Field ciphertexts are not re-encrypted: the revoked user could already read
-    them, and their data keys are no longer stored under any key they hold.
+    them, and their data keys are no longer stored under any key they hold. The index key
+    is derived from the compartment key, so it rotates too: every keyed hash of the
+    compartment is rebuilt under the new one in the same transaction, and the old key
+    matches nothing stored afterwards (docs/decisions/0011-index-keys.md).
     """
     with transaction.atomic():
         compartment = Compartment.objects.select_for_update().get(pk=compartment.pk)
@@ -300,6 +313,7 @@ def membership_revoke(
         rewrapped = 0
         rekey = Keyring(user_id=None, private_key=b"")
         rekey.hold_compartment_key(compartment.pk, old_version, old_key)
+        rekey.hold_compartment_key(compartment.pk, new_version, new_key)
         with keyring_activated(rekey):
             for model in _vault_models():
                 for record in (
@@ -318,6 +332,9 @@ def membership_revoke(
         ).delete()
         compartment.key_version = new_version
         compartment.save(update_fields=["key_version"])
+        compartment_index_rebuild(
+            keyring=rekey, compartment=compartment, actor_id=actor_id, previous_version=old_version
+        )
         compartment_rekeyed.send(
             sender=Compartment, compartment=compartment, keyring=keyring, actor_id=actor_id
         )
@@ -330,14 +347,80 @@ def membership_revoke(
     return rewrapped
 
 
+def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> int:
+    """Recompute every BlindIndexField of `model`'s records in `compartment` from plaintext."""
+    indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+    if not indexes:
+        return 0
+    sources = {index.source for index in indexes}
+    records = (
+        model._default_manager.filter(compartment=compartment)
+        .only(*VaultRecord.KEY_FIELDS, *(f"{source}_sealed" for source in sources))
+        .iterator(chunk_size=500)
+    )
+    done = 0
+    batch: list[list[Any]] = []
+    for record in records:
+        batch.append(
+            [
+                *(index.digest_of(record, getattr(record, index.source)) for index in indexes),
+                record.pk,
+            ]
+        )
+        if len(batch) == 500:
+            rows_update(model, [index.column for index in indexes], batch)
+            done += len(batch)
+            batch = []
+    rows_update(model, [index.column for index in indexes], batch)
+    return done + len(batch)
+
+
+def compartment_index_rebuild(
+    *,
+    keyring: Keyring,
+    compartment: Compartment,
+    actor_id: int | None,
+    previous_version: int | None = None,
+) -> None:
+    """Rebuild every keyed hash of `compartment` under its current index key.
+
+    Run inside the re-key (membership_revoke) and by `manage.py index_rebuild` (after the
+    index secret changed, or to move an older database to per-compartment keys). The keyring
+    must open the compartment's current key (and `previous_version`'s, when the apps need to
+    open what was sealed under it). The vault recomputes the records' own BlindIndexFields;
+    apps that keep term tables rebuild them on `compartment_index_rebuilt`, in the same
+    transaction. What it opens to re-hash is returned to no one, so its own entry on the
+    compartment covers it in the request's read check (corridor.vault.reads).
+    """
+    with (
+        transaction.atomic(),
+        keyring_activated(keyring),
+        reads_covered_by("compartment", compartment.pk),
+    ):
+        for model in _vault_models():
+            _blind_index_rebuild(model, compartment)
+        compartment_index_rebuilt.send(
+            sender=Compartment,
+            compartment=compartment,
+            keyring=keyring,
+            previous_version=previous_version,
+            actor_id=actor_id,
+        )
+        audit_record(
+            actor_id=actor_id,
+            action="vault.index_rebuild",
+            object_type="compartment",
+            object_id=str(compartment.pk),
+        )
+
+
 def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = None) -> int:
-    """Seal every compartment key and the index key to `user_id` from the recovery keyring.
+    """Seal every compartment key to `user_id` from the recovery keyring.
 
     Used after a lockdown or when the last member of a compartment is gone (T6). Returns the
     number of compartments restored.
     """
     with transaction.atomic():
-        index_key_grant(keyring=recovery, user_id=user_id)
         restored = 0
         for compartment in Compartment.objects.select_for_update().order_by("pk"):
             key = recovery.compartment_key(compartment.pk, compartment.key_version)

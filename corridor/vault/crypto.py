@@ -122,9 +122,46 @@ def argon2id_derive(
     return nacl.pwhash.argon2id.kdf(size, secret, salt, opslimit=opslimit, memlimit=memlimit)
 
 
+_GENERICHASH_BYTES_MIN = sodium.crypto_generichash_BYTES_MIN
+_GENERICHASH_BYTES_MAX = sodium.crypto_generichash_BYTES_MAX
+_GENERICHASH_KEYBYTES_MAX = sodium.crypto_generichash_KEYBYTES_MAX
+
+
 def keyed_hash(key: bytes, message: bytes, size: int) -> bytes:
-    """Keyed BLAKE2b: equality search and blocking without a plaintext index."""
-    return nacl.hash.blake2b(message, digest_size=size, key=key, encoder=RawEncoder)
+    """Keyed BLAKE2b (libsodium's crypto_generichash_blake2b): search and blocking without
+    a plaintext index.
+
+    A re-key rebuilds every search term of a compartment (tens per case), so this calls
+    libsodium through PyNaCl's compiled cffi module directly, like `aead_decrypt`: the
+    wrapper's checks cost about 40 us a call, fifty times the hash (decision 0011). The
+    same length checks are made here; `test_crypto.py` compares it with `nacl.hash.blake2b`.
+    """
+    if not (_GENERICHASH_BYTES_MIN <= size <= _GENERICHASH_BYTES_MAX):
+        raise ValueError("keyed_hash: digest size out of range")
+    if not key or len(key) > _GENERICHASH_KEYBYTES_MAX:
+        raise ValueError("keyed_hash: key length out of range")
+    out = _ffi.new("unsigned char[]", size)
+    # No salt and no personalisation (NULL: libsodium reads them as zeros, as PyNaCl's
+    # defaults of sixteen zero bytes do), so the digest is plain keyed BLAKE2b.
+    status = _lib.crypto_generichash_blake2b_salt_personal(
+        out, size, message, len(message), key, len(key), _ffi.NULL, _ffi.NULL
+    )
+    if status != 0:
+        raise ValueError("keyed_hash failed")
+    return _ffi.buffer(out, size)[:]
+
+
+def index_key_derive(compartment_key: bytes, server_secret: bytes) -> bytes:
+    """A compartment's index key: needs the compartment key AND the server's index secret.
+
+    Two keyed BLAKE2b steps (libsodium's generichash, the primitive crypto_kdf is built on):
+    the compartment key first gives a key of its own for indexing (so the index key is not
+    the key that wraps data keys), then the server secret, kept outside the database, keys
+    that. A database copy plus every key a user ever held cannot test a guess without the
+    server secret; the server's disk alone cannot without a member's compartment key (T1, T3).
+    """
+    sub = keyed_hash(compartment_key, b"corridor|index-key|v1", KEY_BYTES)
+    return keyed_hash(server_secret, b"corridor|index|" + sub, KEY_BYTES)
 
 
 def digest(message: bytes) -> bytes:

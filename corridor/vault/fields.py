@@ -3,8 +3,10 @@
 Apps declare `name = EncryptedTextField()` on a VaultRecord and read and write `obj.name`
 as plain text; the column (`name_sealed`) holds only XChaCha20-Poly1305 ciphertext bound to
 table, column and record id. `name_index = BlindIndexField(source="name", kind="name")`
-holds a truncated keyed BLAKE2b of the normalised value for equality search (T1: the
-database alone reveals neither the values nor, without the index key, whether two match).
+holds a truncated keyed BLAKE2b of the normalised value for equality search, under the
+record's compartment's own index key (T1: the database alone reveals neither the values nor,
+without that key and the server's index secret, whether two match; T3: a member of one
+compartment cannot test a guess against another's: docs/decisions/0011-index-keys.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import models
 from corridor.linkage.phones import phone_normalise
 from corridor.vault import crypto
 from corridor.vault.keyring import current_keyring, field_aad, record_data_key
+from corridor.vault.reads import record_opened
 
 
 def normalise_text(value: str) -> str:
@@ -96,9 +99,11 @@ class EncryptedField(models.BinaryField):
         raise NotImplementedError
 
     def decrypt(self, instance: models.Model, blob: bytes) -> Any:
+        """The plaintext, noted as opened for this request's audit check (vault.reads, T3)."""
         data = crypto.aead_decrypt(
             record_data_key(instance), blob, field_aad(instance, self.column)
         )
+        record_opened(instance)
         return self.decode(data)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
@@ -133,21 +138,37 @@ class EncryptedJSONField(EncryptedField):
         return json.loads(data)
 
 
-def index_digest(kind: str, normalised: str) -> bytes | None:
-    """The organisation's keyed hash of an already normalised value (None if empty).
+def index_digest(kind: str, normalised: str, *, compartment_id: int, version: int) -> bytes | None:
+    """A compartment's keyed hash of an already normalised value (None if empty).
 
     For apps that derive several search keys from one value (corridor.cases.search): `kind`
-    separates domains, so equal text under two kinds never gives equal digests.
+    separates domains, so equal text under two kinds never gives equal digests. The digest
+    is keyed with the compartment's index key at `version` (its current key version), which
+    the active keyring must open.
     """
     if not normalised:
         return None
     message = kind.encode() + b"\x00" + normalised.encode("utf-8")
-    return crypto.keyed_hash(current_keyring().index_key(), message, BlindIndexField.SIZE)
+    key = current_keyring().index_key(compartment_id, version)
+    return crypto.keyed_hash(key, message, BlindIndexField.SIZE)
 
 
-def index_value(kind: str, value: str, normaliser: str = "text") -> bytes | None:
+def index_digests(kind: str, normalised: str) -> list[bytes]:
+    """The digests of a value in every compartment the active keyring opens, for a search."""
+    found = (
+        index_digest(kind, normalised, compartment_id=pk, version=version)
+        for pk, version in current_keyring().searchable()
+    )
+    return [digest for digest in found if digest is not None]
+
+
+def index_value(
+    kind: str, value: str, normaliser: str = "text", *, compartment_id: int, version: int
+) -> bytes | None:
     """The keyed hash that a BlindIndexField of `kind` stores for `value` (None if empty)."""
-    return index_digest(kind, NORMALISERS[normaliser](value))
+    return index_digest(
+        kind, NORMALISERS[normaliser](value), compartment_id=compartment_id, version=version
+    )
 
 
 class BlindIndexField(models.BinaryField):
@@ -179,16 +200,28 @@ class BlindIndexField(models.BinaryField):
         _plain, _pending, dirty = _state(model_instance)
         if self.source in dirty:
             value = getattr(model_instance, self.source)
-            digest = index_value(self.kind, value, self.normaliser) if value else None
-            setattr(model_instance, self.attname, digest)
+            setattr(model_instance, self.attname, self.digest_of(model_instance, value))
         return getattr(model_instance, self.attname)
 
-    def lookup(self, value: str) -> bytes | None:
-        return index_value(self.kind, value, self.normaliser)
+    def digest_of(self, record: Any, value: str | None) -> bytes | None:
+        """The digest this field stores for `value` on `record` (its compartment and version)."""
+        if not value:
+            return None
+        return index_value(
+            self.kind,
+            value,
+            self.normaliser,
+            compartment_id=record.compartment_id,
+            version=record.key_version,
+        )
+
+    def lookup(self, value: str) -> list[bytes]:
+        return index_digests(self.kind, NORMALISERS[self.normaliser](value))
 
 
-def index_lookup(model: type[models.Model], field_name: str, value: str) -> bytes | None:
-    """The keyed hash to filter `model.field_name` by, for a search value typed by a user."""
+def index_lookup(model: type[models.Model], field_name: str, value: str) -> list[bytes]:
+    """The keyed hashes to filter `model.field_name__in` by, for a value typed by a user: one
+    per compartment the active keyring opens."""
     field = model._meta.get_field(field_name)
     if not isinstance(field, BlindIndexField):
         raise TypeError(f"{model._meta.label}.{field_name} is not a keyed-hash index")

@@ -1,8 +1,8 @@
 """Keys unlocked for one user for the length of one request or one job.
 
 A Keyring holds a user's private key (or, during recovery, the organisation recovery key)
-and opens compartment keys, the index key and record data keys on demand, caching each for
-its own lifetime only. The active keyring lives in a context variable set by the vault
+and opens compartment keys, their index keys and record data keys on demand, caching each
+for its own lifetime only. The active keyring lives in a context variable set by the vault
 middleware, so encrypted fields can open without every caller passing keys around; with no
 active keyring every sensitive field refuses to open (VaultLocked).
 """
@@ -10,9 +10,14 @@ active keyring every sensitive field refuses to open (VaultLocked).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 
 from corridor.vault import crypto
 
@@ -44,6 +49,7 @@ class Keyring:
         self._private_key = private_key
         self._keys: dict[tuple[str, int | None, int], bytes] = {}
         self._cache = cache
+        self._searchable: list[tuple[int, int]] | None = None
 
     @property
     def private_key(self) -> bytes:
@@ -80,8 +86,36 @@ class Keyring:
     def compartment_key(self, compartment_id: int, version: int) -> bytes:
         return self._open("compartment", compartment_id, version)
 
-    def index_key(self) -> bytes:
-        return self._open("index", None, 1)
+    def index_key(self, compartment_id: int, version: int) -> bytes:
+        """The compartment's index key at `version` (docs/decisions/0011-index-keys.md).
+
+        Derived in memory from the compartment key and the server's index secret, so it
+        rotates with the compartment key and is never stored or cached in the session.
+        """
+        cache_key = ("index", compartment_id, version)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = crypto.index_key_derive(
+                self.compartment_key(compartment_id, version), index_secret()
+            )
+            self._keys[cache_key] = key
+        return key
+
+    def searchable(self) -> list[tuple[int, int]]:
+        """(compartment id, current key version) of every compartment this keyring opens."""
+        if self._searchable is None:
+            from corridor.vault.models import KeyWrap
+
+            # None means "the organisation recovery key": its wraps have no user.
+            owner: dict[str, Any] = {"user_id": self.user_id}
+            self._searchable = list(
+                KeyWrap.objects.filter(
+                    purpose="compartment", version=models.F("compartment__key_version"), **owner
+                )
+                .order_by("compartment_id")
+                .values_list("compartment_id", "version")
+            )
+        return self._searchable
 
     def hold_compartment_key(self, compartment_id: int, version: int, key: bytes) -> None:
         """Put an already-open compartment key on this keyring (re-keying jobs)."""
@@ -93,6 +127,32 @@ class Keyring:
         except NotAMember:
             return False
         return True
+
+
+DEMO_INDEX_SECRET = "corridor-demo-index-secret-not-secret"  # noqa: S105 - demo only
+
+
+def index_secret() -> bytes:
+    """The 32-byte server secret that keys every stored search hash (CORRIDOR_INDEX_SECRET).
+
+    Kept outside the database (environment or `_FILE`), so a database copy plus a member's
+    keys cannot test a guessed phone offline. Changing it orphans every stored hash until
+    `manage.py index_rebuild`. The demo falls back to a fixed, public value; production
+    refuses to start an index without it.
+    """
+    value = settings.CORRIDOR_INDEX_SECRET
+    if not value:
+        if getattr(settings, "PRODUCTION", False):
+            raise ImproperlyConfigured(
+                "CORRIDOR_INDEX_SECRET (or _FILE) must be set in production."
+            )
+        value = DEMO_INDEX_SECRET
+    return _index_secret_of(value)
+
+
+@functools.lru_cache(maxsize=4)
+def _index_secret_of(value: str) -> bytes:
+    return crypto.digest(b"corridor|index-secret|" + value.encode("utf-8"))
 
 
 _active: ContextVar[Keyring | None] = ContextVar("corridor_keyring", default=None)

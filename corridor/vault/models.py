@@ -113,12 +113,11 @@ class Membership(models.Model):
 class KeyWrap(models.Model):
     """One symmetric key sealed to one recipient (a user, or the organisation recovery key).
 
-    purpose "compartment": the compartment's key at `version`; purpose "index": the
-    organisation's keyed-hash index key. `user` is null for the recovery key's wrap.
+    purpose "compartment": the compartment's key at `version` (its index key is derived
+    from it, docs/decisions/0011-index-keys.md). `user` is null for the recovery key's wrap.
     """
 
     COMPARTMENT = "compartment"
-    INDEX = "index"
 
     purpose = models.CharField(max_length=16)
     compartment = models.ForeignKey(
@@ -149,6 +148,27 @@ class KeyWrap(models.Model):
         indexes: ClassVar = [models.Index(fields=["purpose", "user", "compartment", "version"])]
 
 
+class CrossIndex(models.Model):
+    """The one compartment whose members run cross-compartment duplicate checks (the desk).
+
+    Its key pair is derived from that compartment's key at `version` (corridor.vault.crossindex):
+    anyone who writes a case seals the case's hashed identifiers to `public_key`; only members
+    of this compartment open them, and only they hold the key the stored cross terms are
+    keyed with. Re-keying the compartment rotates the pair (T3, decision 0011).
+    """
+
+    compartment = models.OneToOneField(Compartment, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    public_key = models.BinaryField(max_length=32)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "compartment": OPERATIONAL,
+        "version": OPERATIONAL,
+        "public_key": KEY_MATERIAL,
+    }
+
+
 class VaultRecord(models.Model):
     """Base of every model that holds sensitive fields.
 
@@ -171,6 +191,12 @@ class VaultRecord(models.Model):
         "key_version": OPERATIONAL,
         "wrapped_data_key": KEY_MATERIAL,
     }
+
+    # Which audit entries cover opening this record in a request (corridor.vault.reads): a
+    # tuple of (object_type, attribute), e.g. (("task", "pk"), ("case", "case_id")): an
+    # entry for the task itself or for its case. Every model declares its own (no default,
+    # so a new model cannot be opened before it says how its reads are audited).
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]]
 
     class Meta:
         abstract = True

@@ -9,3 +9,19 @@ from django.dispatch import Signal
 # Keyword arguments: compartment, keyring (the re-keying member's, which opens the new
 # version), actor_id. A receiver that raises rolls the revocation back.
 compartment_rekeyed = Signal()
+
+# Sent inside compartment_index_rebuild's transaction (a re-key, or `manage.py index_rebuild`)
+# with the keyring active. Keyword arguments: compartment, keyring (opens the compartment's
+# current key version, and `previous_version` if that is not None: the version whose index
+# key the old hashes were made with), actor_id. Receivers rebuild the term tables of their app for
+# that compartment; one that raises rolls the whole re-key back.
+compartment_index_rebuilt = Signal()
+
+# Sent when the cross index is first opened (corridor.vault.crossindex.cross_index_open).
+# Keyword arguments: index, keyring (the opening desk member's).
+cross_index_opened = Signal()
+
+# Sent at the end of a request that decrypted records it wrote no audit entry for, outside
+# strict mode (corridor.vault.reads.reads_check). Keyword arguments: actor_id, objects (a
+# list of (object_type, object_id) to audit). The audit app records them.
+reads_unaudited = Signal()

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from pytest_django.fixtures import Settings
 
+from corridor.audit.checkpoints import audit_key_pin
 from corridor.audit.log import audit_record
 from corridor.audit.models import AuditEntry
 
@@ -21,7 +22,16 @@ def signing_key_path(settings: Settings, tmp_path: Path) -> Path:
     path = tmp_path / "keys" / "audit-signing.key"
     settings.CORRIDOR_AUDIT_SIGNING_KEY = ""
     settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = path
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY = ""
+    settings.CORRIDOR_AUDIT_PUBLIC_KEY_PATH = str(tmp_path / "keys" / "audit-public.key")
+    settings.CORRIDOR_AUDIT_CHECKPOINT_LOG = str(tmp_path / "keys" / "checkpoints.jsonl")
     return path
+
+
+@pytest.fixture(autouse=True)
+def pinned_key(signing_key_path: Path) -> bytes:
+    """The key's public half pinned outside the database, as init_org does in the demo."""
+    return audit_key_pin()
 
 
 @pytest.fixture
@@ -40,12 +50,23 @@ def chain_build(db: None) -> Callable[[int], list[AuditEntry]]:
 
 @pytest.fixture
 def attacker(db: None) -> Iterator[None]:
-    """Full write access to the database: on PostgreSQL the append-only trigger is lifted."""
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        with connection.cursor() as cursor:
+    """Full write access to the database, as its owner has: the append-only triggers are
+    lifted the way such an attacker would, disabled on PostgreSQL, dropped on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE audit_auditentry DISABLE TRIGGER {TRIGGER}")
+            dropped = []
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_auditentry'"
+            )
+            dropped = cursor.fetchall()
+            for name, _sql in dropped:
+                cursor.execute(f"DROP TRIGGER {name}")
     yield
-    if postgres:
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE audit_auditentry ENABLE TRIGGER {TRIGGER}")
+        for _name, sql in dropped:
+            cursor.execute(sql)

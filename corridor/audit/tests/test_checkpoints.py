@@ -57,13 +57,14 @@ def test_it_refuses_a_checkpoint_whose_signed_content_was_changed(chain_build: B
     assert "invalid signature" in result.message
 
 
-def test_it_refuses_a_checkpoint_signed_by_another_key(chain_build: Build) -> None:
+def test_it_refuses_a_checkpoint_whose_stored_key_was_swapped(chain_build: Build) -> None:
     # Given a checkpoint, When its public key is swapped for another one
     chain_build(1)
     checkpoint_create()
     AuditCheckpoint.objects.update(public_key=crypto.signing_public_key(crypto.random_key()))
-    # Then the signature does not verify under it
-    assert "invalid signature" in chain_verify().message
+    # Then it is not the pinned key, so the checkpoint counts as forged
+    assert "stored checkpoint at seq 1" in chain_verify().message
+    assert "is forged" in chain_verify().message
 
 
 def test_it_finds_a_stored_checkpoint_that_no_longer_matches_the_chain(
@@ -82,7 +83,7 @@ def test_it_finds_a_stored_checkpoint_that_no_longer_matches_the_chain(
 
 
 def test_it_catches_a_rewritten_chain_with_an_exported_checkpoint(
-    chain_build: Build, attacker: None
+    chain_build: Build, attacker: None, settings: Settings
 ) -> None:
     # Given checkpoints at seq 3 and 6, exported and kept off the server
     chain_build(3)
@@ -90,10 +91,11 @@ def test_it_catches_a_rewritten_chain_with_an_exported_checkpoint(
     chain_build(3)
     checkpoint_create()
     exported = checkpoints_load(checkpoints_export())
-    # When an attacker who owns the server (database and signing key) rewrites entry 5,
-    # recomputes every hash after it and re-signs fresh checkpoints
+    # When an attacker who owns the server (database, files and signing key) rewrites entry
+    # 5, recomputes every hash after it, and re-signs fresh checkpoints in place of the old
     _chain_rewrite(from_seq=5)
     AuditCheckpoint.objects.all().delete()
+    Path(settings.CORRIDOR_AUDIT_CHECKPOINT_LOG).unlink()
     checkpoint_create()
     # Then the server's own records look intact
     assert chain_verify().ok
@@ -143,9 +145,10 @@ def test_it_refuses_a_malformed_export(text: str) -> None:
 
 
 def test_it_generates_the_signing_key_once_with_owner_only_permissions(
-    signing_key_path: Path,
+    settings: Settings, tmp_path: Path
 ) -> None:
-    assert not signing_key_path.parent.exists()
+    signing_key_path = tmp_path / "new" / "audit-signing.key"
+    settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = signing_key_path
 
     seed = signing_seed()
 
@@ -154,9 +157,11 @@ def test_it_generates_the_signing_key_once_with_owner_only_permissions(
     assert signing_seed() == seed
 
 
-def test_it_prefers_the_configured_signing_key(settings: Settings, signing_key_path: Path) -> None:
+def test_it_prefers_the_configured_signing_key(settings: Settings, tmp_path: Path) -> None:
     seed = crypto.random_key()
     settings.CORRIDOR_AUDIT_SIGNING_KEY = seed.hex()
+    signing_key_path = tmp_path / "unused" / "audit-signing.key"
+    settings.CORRIDOR_AUDIT_SIGNING_KEY_PATH = signing_key_path
 
     assert signing_seed() == seed
     assert not signing_key_path.exists()

@@ -46,7 +46,7 @@ def _state(submission: Submission) -> tuple[Any, ...]:
         list(vetting),
         Case.objects.count(),
         AuditEntry.objects.filter(action__startswith="triage.")
-        .exclude(action__in=("triage.index", "triage.read", "triage.list"))
+        .exclude(action__in=("triage.index", "triage.read", "triage.list", "triage.crosscheck"))
         .count(),
     )
 

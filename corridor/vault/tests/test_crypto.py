@@ -71,6 +71,31 @@ def test_it_keys_the_index_hash() -> None:
     assert len(crypto.keyed_hash(KEY, b"name", 16)) == 16
 
 
+@given(
+    st.binary(min_size=1, max_size=64),
+    st.binary(max_size=512),
+    st.integers(min_value=16, max_value=64),
+)
+@settings(max_examples=80, deadline=None)
+def test_it_hashes_exactly_what_pynacls_blake2b_hashes(
+    key: bytes, message: bytes, size: int
+) -> None:
+    """The direct libsodium call of the re-key's hot path agrees with PyNaCl's wrapper."""
+    import nacl.encoding
+    import nacl.hash
+
+    expected = nacl.hash.blake2b(
+        message, digest_size=size, key=key, encoder=nacl.encoding.RawEncoder
+    )
+    assert crypto.keyed_hash(key, message, size) == expected
+
+
+def test_it_refuses_a_keyed_hash_of_a_size_or_key_libsodium_refuses() -> None:
+    for key, size in ((KEY, 15), (KEY, 65), (b"", 16), (b"k" * 65, 16)):
+        with pytest.raises(ValueError):
+            crypto.keyed_hash(key, b"name", size)
+
+
 @given(st.binary(max_size=512), st.binary(max_size=64), st.booleans())
 @settings(max_examples=80, deadline=None)
 def test_it_opens_exactly_what_pynacl_opens(plaintext: bytes, aad: bytes, tamper: bool) -> None:

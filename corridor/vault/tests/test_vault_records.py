@@ -93,11 +93,13 @@ def test_it_binds_a_ciphertext_to_its_row_and_field(org: Org) -> None:
 
 
 def test_it_separates_keyed_hashes_by_kind(org: Org) -> None:
-    # Given one value hashed under two kinds with the organisation's index key
+    # Given one value hashed under two kinds with a compartment's index key
+    north = org.compartment("North")
+    at = {"compartment_id": north.pk, "version": north.key_version}
     with keyring_activated(org.admin.keyring):
-        as_name = index_digest("name", "magomed")
-        as_handle = index_digest("handle", "magomed")
-        again = index_digest("name", "magomed")
+        as_name = index_digest("name", "magomed", **at)
+        as_handle = index_digest("handle", "magomed", **at)
+        again = index_digest("name", "magomed", **at)
     # Then equal text under two kinds never gives equal digests (no cross-kind linking)
     assert as_name is not None and as_handle is not None
     assert as_name == again and as_name != as_handle
@@ -108,8 +110,8 @@ def test_it_finds_a_record_by_keyed_hash_without_storing_the_value(org: Org) -> 
     case = _make_case(org, worker.keyring)
     field = Case._meta.get_field("phone_index")
     with keyring_activated(worker.keyring):
-        digest = field.lookup("+7 (928) 000-11-22")  # type: ignore[attr-defined]
-        assert list(Case.objects.filter(phone_index=digest)) == [case]
+        digests = field.lookup("+7 (928) 000-11-22")  # type: ignore[attr-defined]
+        assert list(Case.objects.filter(phone_index__in=digests)) == [case]
     assert b"79280001122" not in bytes(_fresh(case).phone_index)
 
 
@@ -219,6 +221,8 @@ def test_it_saves_a_deferred_field_and_its_index(org: Org) -> None:
         partial.save()
         assert _fresh(case).notes == "moved to the shelter"
         assert list(
-            Case.objects.filter(name_index=index_lookup(Case, "name_index", "renamed person"))
+            Case.objects.filter(name_index__in=index_lookup(Case, "name_index", "renamed person"))
         ) == [case]
-        assert not Case.objects.filter(name_index=index_lookup(Case, "name_index", MARKER)).exists()
+        assert not Case.objects.filter(
+            name_index__in=index_lookup(Case, "name_index", MARKER)
+        ).exists()

@@ -2,6 +2,7 @@
 
 Prints the SLIP-39 recovery shares once. Give each to a different trustee, on paper,
 outside the country; any `threshold` of them restore access (manage.py recover_access).
+Prints the audit public key too: checkpoints verify only against it (decision 0013).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts.actions import UsernameTaken, organisation_init
 from corridor.accounts.models import User
+from corridor.audit.checkpoints import pinned_public_keys, signing_public_key
 
 
 class Command(BaseCommand):
@@ -49,7 +51,7 @@ class Command(BaseCommand):
                 threshold=options["threshold"],
                 shares=options["shares"],
             )
-        except (ValueError, UsernameTaken) as exc:
+        except (ValueError, UsernameTaken, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Organisation created. Administrator: {admin.username}")
         self.stdout.write(
@@ -58,4 +60,13 @@ class Command(BaseCommand):
         self.stdout.write("They are shown only now. Write each down for a different trustee.\n")
         for number, share in enumerate(shares, start=1):
             self.stdout.write(f"Share {number}:\n{share}\n")
+        self.stdout.write(
+            "Audit public key: audit_verify trusts a checkpoint only if this key signed it. "
+            f"Give each trustee a copy too:\n{signing_public_key().hex()}\n"
+        )
+        if not pinned_public_keys():
+            self.stdout.write(
+                "Pin it before relying on audit_verify: set CORRIDOR_AUDIT_PUBLIC_KEY to this "
+                "value (or CORRIDOR_AUDIT_PUBLIC_KEY_FILE to a file holding it).\n"
+            )
         self.stdout.write("Log in at /accounts/login/ to set up the authenticator app.")

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from corridor.audit.checkpoints import audit_key_pin
 from corridor.core.demo import demo_create, demo_logins
 from corridor.vault.models import Organisation
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {share}")
         elif not demo_logins():
             raise CommandError("This database holds a real organisation, not the demo.")
+        else:
+            audit_key_pin()  # a demo set up before keys were pinned (decision 0013)
         self.stdout.write("\nDemo logins at http://127.0.0.1:8000/ (demo data only):")
         for login in demo_logins():
             self.stdout.write(
