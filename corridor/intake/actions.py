@@ -23,13 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from corridor.audit.log import audit_record, audit_record_many
 from corridor.intake import codename as codenames
 from corridor.intake import limits, sealing
-from corridor.intake.attachments import (
-    MAX_FILE_BYTES,
-    MAX_FILES,
-    MAX_TOTAL_BYTES,
-    CleanFile,
-    attachment_clean,
-)
+from corridor.intake.attachments import MAX_FILE_BYTES, CleanFile, attachments_clean
+from corridor.intake.cleaning import CleaningBusy
 from corridor.intake.models import (
     Channel,
     IntakeDesk,
@@ -41,6 +36,7 @@ from corridor.intake.models import (
     intake_desk,
 )
 from corridor.intake.payload import payload_check, text_check
+from corridor.intake.plans import MIB, Cost
 from corridor.vault import crypto
 from corridor.vault.crossindex import cross_index_open
 from corridor.vault.keyring import Keyring, current_keyring, keyring_activated
@@ -126,15 +122,29 @@ def _attachment_bytes(item: AttachmentInput) -> tuple[str, bytes]:
     return item.name or "", item.read(MAX_FILE_BYTES + 1)
 
 
-def attachments_clean(items: Iterable[AttachmentInput]) -> list[CleanFile]:
+def _work_take(cost: Cost) -> None:
+    """Count a file's decoding in the hour before it is done, in its own transaction: the
+    work is spent even if the request is refused later, so it counts whatever follows."""
+    with transaction.atomic():
+        if cost.decoded_bytes:
+            limits.rate_take(
+                limits.DECODED_MIB,
+                limits.limit("decoded_mib_per_hour"),
+                amount=-(-cost.decoded_bytes // MIB),
+            )
+        if cost.pages:
+            limits.rate_take(
+                limits.PDF_PAGES, limits.limit("pdf_pages_per_hour"), amount=cost.pages
+            )
+
+
+def _files_clean(items: Iterable[AttachmentInput], *, counted: bool) -> list[CleanFile]:
+    """The request's files cleaned (attachments.py); `counted` ones count in the hour."""
     raw = [_attachment_bytes(item) for item in items]
-    if len(raw) > MAX_FILES:
-        raise ValidationError(
-            _("At most %(count)d files can be attached."), params={"count": MAX_FILES}
-        )
-    if sum(len(data) for _name, data in raw) > MAX_TOTAL_BYTES:
-        raise ValidationError(_("The attached files are larger than 10 MB together."))
-    return [attachment_clean(name, data) for name, data in raw]
+    try:
+        return attachments_clean(raw, admit=_work_take if counted else None)
+    except CleaningBusy:
+        raise limits.refusal(limits.CLEANING) from None
 
 
 def thread_rate_subject(root_id: Any) -> bytes:
@@ -179,7 +189,7 @@ def submission_create(
     if public and limits.rate_full(limits.SUBMIT, limits.limit("submissions_per_hour")):
         raise limits.refusal(limits.SUBMIT)
     clean = payload_check(payload)
-    files = attachments_clean(attachments)
+    files = _files_clean(attachments, counted=public)
     key = IntakeKey.objects.filter(active=True).order_by("-created_at")
     key_row = key.values_list("pk", "public_key").first()
     if key_row is None:

@@ -6,6 +6,11 @@ codename's reads and writes. A limit is checked before any work and taken in the
 transaction that stores a request: a request over the limit is refused with a message and
 never stored, and a stored one is never dropped. Counters older than the previous hour are
 deleted as new hours begin.
+
+The work of cleaning files is counted apart, by what it costs rather than by what is stored
+(a 170 KB PNG can decode to 160 MB): each file's decoded size and PDF pages are taken in
+their own transaction when the file is priced, before it is decoded (decision 0014), so the
+work counts even when the request is refused afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ DEFAULTS = {
     "status_checks_per_hour": 100_000,  # status page attempts, in all (each costs Argon2id)
     "thread_reads_per_hour": 60,  # status page views of one thread
     "thread_writes_per_hour": 20,  # follow-ups written to one thread
+    "decoded_mib_per_hour": 32 * 1024,  # image memory decoded for cleaning, in all
+    "pdf_pages_per_hour": 20_000,  # PDF pages rebuilt, in all
 }
 
 SHARDS = 16  # rows per global counter and hour (see _shards)
@@ -38,6 +45,9 @@ ATTACHMENT_KIB = "attachment_kib"
 STATUS = "status"
 THREAD_READ = "thread_read"
 THREAD_WRITE = "thread_write"
+DECODED_MIB = "decoded_mib"
+PDF_PAGES = "pdf_pages"
+CLEANING = "cleaning"  # not a counter: every cleaning slot stayed busy (cleaning.py)
 
 
 class RateLimited(ValidationError):
@@ -133,6 +143,22 @@ def rate_take(scope: str, limit_value: int, *, subject: bytes = b"", amount: int
 
 
 def refusal(scope: str) -> RateLimited:
+    if scope == CLEANING:
+        return RateLimited(
+            _(
+                "We are receiving many files right now, and your request was NOT sent. "
+                "Please try again in a few minutes, or send it without files."
+            ),
+            code="rate_cleaning",
+        )
+    if scope in (ATTACHMENT_KIB, DECODED_MIB, PDF_PAGES):
+        return RateLimited(
+            _(
+                "We have received too many files in the last hour, and your request was NOT "
+                "sent. Please try again in an hour, or send it without files."
+            ),
+            code="rate_files",
+        )
     if scope in (THREAD_READ, THREAD_WRITE):
         return RateLimited(
             _("This codename was used many times in the last hour. Wait an hour and try again."),

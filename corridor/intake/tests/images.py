@@ -1,8 +1,12 @@
-"""Test files made on the spot: a JPEG carrying EXIF GPS, PNG with text, PDF with metadata."""
+"""Test files made on the spot: a JPEG carrying EXIF GPS, PNG with text, PDF with metadata,
+and images whose header declares more pixels than their few bytes suggest."""
 
 from __future__ import annotations
 
+import functools
 import io
+import struct
+import zlib
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -57,4 +61,32 @@ def pdf_with_metadata() -> bytes:
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
     out = io.BytesIO()
     writer.write(out)
+    return out.getvalue()
+
+
+def png_of_size(width: int, height: int, colour: str = "RGB") -> bytes:
+    """A PNG of one flat colour, written chunk by chunk: the test never holds its pixels, so
+    a 6,320 x 6,320 image (160 MB once decoded) costs the test a few hundred KB."""
+    colour_type, channels = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}[colour]
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x40" * (width * channels)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@functools.cache
+def jpeg_of_size(width: int, height: int, *, progressive: bool = False) -> bytes:
+    """A flat-colour JPEG photo (Pillow holds its pixels while writing it, once a session)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 150)).save(
+        out, format="JPEG", progressive=progressive, quality=80
+    )
     return out.getvalue()

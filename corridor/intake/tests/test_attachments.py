@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfReader
 
-from corridor.intake import attachments
+from corridor.intake import image_clean
 from corridor.intake.attachments import CleanFile, attachment_clean
 from corridor.intake.sealing import FILE_BLOCK, file_seal, file_unseal
 from corridor.vault import crypto
@@ -81,7 +81,7 @@ def test_it_refuses_a_bad_file_with_a_message(data: bytes, message: str) -> None
 
 def test_it_refuses_a_decompression_bomb(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a limit lower than an image's pixel count
-    monkeypatch.setattr(attachments, "MAX_PIXELS", 100)
+    monkeypatch.setattr(image_clean, "MAX_PIXELS", 100)
     with pytest.raises(ValidationError, match="too large"):
         attachment_clean("big.png", png_with_text())
 
