@@ -109,14 +109,19 @@ def test_it_has_timers_for_checkpoints_and_backups() -> None:
         assert "OnCalendar=" in (DEPLOY / "systemd" / timer).read_text()
 
 
-def test_it_logs_no_address_at_the_proxy_and_sends_none_to_the_app() -> None:
+def test_it_logs_no_address_at_the_proxy_and_tells_the_app_only_the_flood_limiter_s() -> None:
     for site in ("corridor.conf", "corridor-onion.conf"):
         text = (DEPLOY / "nginx" / site).read_text()
         code = "\n".join(line.split("#")[0] for line in text.splitlines())
         assert "access_log off;" in code
-        assert "$remote_addr" not in code and "X-Forwarded-For" not in code
         assert "X-Real-IP" not in code and "log_format" not in code
         assert "alias /var/lib/corridor/static/;" in code
+        # The one use of the address: a header that replaces the client's own, for the
+        # in-memory flood limits (the onion site has no address to give)
+        forwarded = [line.strip() for line in code.splitlines() if "$remote_addr" in line]
+        expected = ["proxy_set_header X-Forwarded-For $remote_addr;"]
+        assert forwarded == (expected if site == "corridor.conf" else [])
+    assert "CORRIDOR_TRUSTED_PROXIES=unix" in (DEPLOY / "corridor.env").read_text()
     tls = (DEPLOY / "nginx" / "corridor.conf").read_text()
     assert "Strict-Transport-Security" in tls and "ssl_certificate " in tls
 

@@ -109,11 +109,22 @@ def _within(address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
     return any(address in network for network in networks)
 
 
+UNIX_SOCKET = "unix"  # in CORRIDOR_TRUSTED_PROXIES: the proxy talks to us over a Unix socket
+
+
 def peer_address(request: HttpRequest) -> IPAddress | None:
-    """The address this request comes from (None: unknown, as from a Unix socket)."""
-    address = _address(str(request.META.get("REMOTE_ADDR") or ""))
-    proxies = _networks(tuple(getattr(settings, "CORRIDOR_TRUSTED_PROXIES", ()) or ()))
-    if address is None or not _within(address, proxies):
+    """The address this request comes from (None: unknown, as from a Unix socket).
+
+    gunicorn on a Unix socket (deploy/) gives no REMOTE_ADDR: naming "unix" among the
+    trusted proxies says the only thing on that socket is the reverse proxy, whose
+    X-Forwarded-For then names the peer.
+    """
+    named = tuple(getattr(settings, "CORRIDOR_TRUSTED_PROXIES", ()) or ())
+    proxies = _networks(tuple(entry for entry in named if entry.strip() != UNIX_SOCKET))
+    remote = str(request.META.get("REMOTE_ADDR") or "").strip()
+    address = _address(remote)
+    from_socket = not remote and UNIX_SOCKET in (entry.strip() for entry in named)
+    if not from_socket and (address is None or not _within(address, proxies)):
         return address
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
     for hop in reversed([h for h in forwarded.split(",") if h.strip()]):

@@ -211,6 +211,21 @@ def test_it_believes_x_forwarded_for_only_from_a_named_proxy(desk: Desk, setting
     assert via_proxy("") == 200
 
 
+def test_it_counts_each_client_behind_a_proxy_on_a_unix_socket(desk: Desk, settings: Any) -> None:
+    # Given gunicorn on a Unix socket (no REMOTE_ADDR) behind nginx, as deploy/ ships it
+    settings.CORRIDOR_INTAKE_FLOOD = {"burst": 2}
+
+    def via_socket(forwarded: str) -> int:
+        client = Client(REMOTE_ADDR="", HTTP_ORIGIN=ORIGIN, HTTP_X_FORWARDED_FOR=forwarded)
+        return int(client.post("/help/en/", FIELDS).status_code)
+
+    # When "unix" is among the trusted proxies, the address nginx writes is the peer: a
+    # flooder is refused after its burst, and another client is still served
+    settings.CORRIDOR_TRUSTED_PROXIES = ["unix"]
+    assert [via_socket("203.0.113.60") for _ in range(3)] == [200, 200, 429]
+    assert via_socket("203.0.113.61") == 200
+
+
 def test_it_takes_a_global_ipv6_network_as_one_peer_and_a_tor_circuit_as_its_own(
     desk: Desk, settings: Any
 ) -> None:
