@@ -31,6 +31,7 @@ BATCH = 500
 class WorkCounts:
     tasks_overdue: int = 0
     alerts_raised: int = 0
+    referrals_overdue: int = 0  # corridor.documentation.deadlines
 
 
 @dataclass(frozen=True)
@@ -113,4 +114,9 @@ def work_once(now: datetime | None = None) -> WorkCounts:
         alerts += sum(missed_checkin_claim(one, now) is not None for one in missed)
         if len(missed) < BATCH:
             break
-    return WorkCounts(tasks_overdue=overdue, alerts_raised=alerts)
+    # Referral deadlines (an app above this one: imported here, where it is used)
+    from corridor.documentation.deadlines import referral_deadlines_pass
+
+    return WorkCounts(
+        tasks_overdue=overdue, alerts_raised=alerts, referrals_overdue=referral_deadlines_pass(now)
+    )

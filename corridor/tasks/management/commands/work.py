@@ -40,7 +40,7 @@ class Command(BaseCommand):
     def _report(self, counts: WorkCounts, sessions_ended: int) -> None:
         self.stdout.write(
             f"tasks marked overdue: {counts.tasks_overdue}; alerts raised: {counts.alerts_raised}"
-            f"; sessions ended: {sessions_ended}"
+            f"; referrals overdue: {counts.referrals_overdue}; sessions ended: {sessions_ended}"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,7 +56,12 @@ class Command(BaseCommand):
                 if until_work <= 0:
                     counts, until_work = work_once(), interval
                 ended = sessions_expire(timezone.now())
-                if counts.tasks_overdue or counts.alerts_raised or ended:
+                if (
+                    counts.tasks_overdue
+                    or counts.alerts_raised
+                    or counts.referrals_overdue
+                    or ended
+                ):
                     self._report(counts, ended)
                 pause = min(until_work, SWEEP_SECONDS)
                 time.sleep(pause)
