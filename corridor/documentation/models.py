@@ -17,7 +17,7 @@ migration; the organisation adds its own.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -184,6 +184,22 @@ class DatedRecord(VaultRecord):
 
     class Meta:
         abstract = True
+
+    @staticmethod
+    def _when(precision: str, month: Any, day: str) -> str:
+        if precision == DatePrecision.EXACT and day:
+            return day
+        if month is None or precision == DatePrecision.UNKNOWN:
+            return "?"
+        return f"{month:%Y}" if precision == DatePrecision.YEAR else f"{month:%Y-%m}"
+
+    @property
+    def period(self) -> str:
+        """The dates as known: "2017-03-27", "2017-03", "2017", "?" ("start – end")."""
+        start = self._when(self.start_precision, self.start_month, self.start_day)
+        if self.end_precision == DatePrecision.UNKNOWN:
+            return start
+        return f"{start} – {self._when(self.end_precision, self.end_month, self.end_day)}"
 
 
 class Event(DatedRecord):
