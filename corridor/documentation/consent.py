@@ -1,8 +1,9 @@
 """Consent, per testimony and per use: the one place that says whether a testimony may go out.
 
 The code that builds packages (corridor.evidence) asks `consent_for` for every testimony it
-would put in a package and refuses what it is not allowed (T5: a testimony reaching a
-recipient the person did not agree to is the harm; a reminder on a screen does not stop it).
+would put in a package and refuses what it is not allowed: a testimony reaching a recipient
+the person did not agree to is the harm (it can identify them to their persecutors), and a
+reminder on a screen does not stop it.
 The latest answer recorded for a use counts; a withdrawal takes it back; no answer at all is
 a refusal. `consent_for` reads operational columns only: it needs no key and opens nothing.
 

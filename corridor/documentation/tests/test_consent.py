@@ -1,4 +1,4 @@
-"""Consent is enforced by the code that decides, not by a reminder (T5).
+"""Consent is enforced by the code that decides, not by a reminder on a screen.
 
 `consent_for` is what the package builder asks; these tests replay the three ways a testimony
 must be kept back (no consent, a refusal, a withdrawal) and the one way it goes out redacted.
