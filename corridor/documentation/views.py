@@ -426,6 +426,7 @@ def source_new(request: HttpRequest, event_id: uuid.UUID) -> HttpResponse:
 def chain_new(request: HttpRequest, event_id: uuid.UUID) -> HttpResponse:
     event = record_for_user(request, Event, event_id, permission="documentation.edit")
     others = _of_compartment(request, Event, event.compartment_id)
+    reads_audit(request, others)
     form = ChainForm(request.POST, events=others)
     actor_id = staff_user(request).pk
     _posted(
