@@ -6,6 +6,7 @@ Argon2 costs are lowered so the suite runs in minutes on two cores.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.test import Client
 from django.utils import translation
 from django_otp.oath import hotp
@@ -24,6 +26,7 @@ from corridor.vault import actions as vault_actions
 from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
 from corridor.vault.keyring import Keyring
 from corridor.vault.models import Compartment
+from corridor.vault.reads import UnauditedRead
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +36,28 @@ def _cheap_kdf(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.PASSWORD_HASHERS = ["corridor.accounts.tests.hashers.CheapArgon2PasswordHasher"]
     monkeypatch.setattr(vault_actions, "RECOVERY_KDF_OPSLIMIT", 1)
     monkeypatch.setattr(vault_actions, "RECOVERY_KDF_MEMLIMIT", 8192)
+
+
+@pytest.fixture(autouse=True)
+def unaudited_reads(settings: Any) -> Iterator[list[UnauditedRead]]:
+    """Every request of every test fails if it opened a record it did not audit (decision
+    0017), and the test fails too, even if it expected an error page or ran in the live
+    server's thread (browser tests). A test proving the check clears the list it expected."""
+    settings.CORRIDOR_READ_AUDIT_STRICT = True
+    found: list[UnauditedRead] = []
+
+    def caught(sender: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, UnauditedRead):
+            found.append(error)
+
+    got_request_exception.connect(caught, weak=False, dispatch_uid="tests-unaudited-reads")
+    try:
+        yield found
+    finally:
+        got_request_exception.disconnect(dispatch_uid="tests-unaudited-reads")
+    if found:
+        pytest.fail(f"a request opened records it did not audit: {found}")
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +113,10 @@ class Org:
 
     def compartment(self, name: str) -> Compartment:
         if name not in self.compartments:
-            self.compartments[name] = compartment_create(actor_id=self.admin.user.pk, name=name)
+            # The fixture's administrator joins, so it can grant the staff below.
+            self.compartments[name] = compartment_create(
+                actor_id=self.admin.user.pk, name=name, member_ids=[self.admin.user.pk]
+            )
         return self.compartments[name]
 
     def staff(self, username: str, role: str, compartments: tuple[str, ...] = ()) -> Staff:

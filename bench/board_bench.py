@@ -337,7 +337,10 @@ def build_world(cases: int) -> tuple[World, Counter[str], list[int]]:
 
     admin, admin_keyring = bench_organisation()
     countries_seed(actor_id=admin.pk)
-    compartments = [compartment_create(actor_id=admin.pk, name=name) for name in COMPARTMENTS]
+    compartments = [
+        compartment_create(actor_id=admin.pk, name=name, member_ids=[admin.pk])
+        for name in COMPARTMENTS
+    ]
     passphrase = secrets.token_urlsafe(24)
     worker, worker_key = staff_create(
         username="worker", role=Role.CASEWORKER, passphrase=passphrase, actor_id=None

@@ -55,7 +55,7 @@ def build(count: int) -> dict[str, Any]:
     from corridor.vault.keyring import keyring_activated
 
     admin, keyring = bench_organisation()
-    north = compartment_create(actor_id=admin.pk, name="North Caucasus")
+    north = compartment_create(actor_id=admin.pk, name="North Caucasus", member_ids=[admin.pk])
     leaver, _key = staff_create(
         username="leaver", role=Role.CASEWORKER, passphrase="x" * 24, actor_id=None
     )
@@ -63,7 +63,7 @@ def build(count: int) -> dict[str, Any]:
     started = time.perf_counter()
     bulk_cases(count, keyring=keyring, assignees=[admin.pk], now=timezone.now() - timedelta(1))
     # The desk opens after the cases exist: opening it writes their sealed cross-check lists.
-    desk = compartment_create(actor_id=admin.pk, name="Intake triage")
+    desk = compartment_create(actor_id=admin.pk, name="Intake triage", member_ids=[admin.pk])
     with keyring_activated(keyring):
         intake_desk_create(actor_id=admin.pk, compartment=desk)
     return {

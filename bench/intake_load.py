@@ -147,7 +147,7 @@ def desk_build() -> Desk:
     triager, triager_key = staff_create(
         username="triager", role=Role.TRIAGE, passphrase=secrets.token_urlsafe(24), actor_id=None
     )
-    compartment = compartment_create(actor_id=admin.pk, name="Intake desk")
+    compartment = compartment_create(actor_id=admin.pk, name="Intake desk", member_ids=[admin.pk])
     membership_grant(
         keyring=admin_keyring, actor_id=admin.pk, compartment=compartment, user_id=triager.pk
     )

@@ -183,8 +183,8 @@ def build_desk(count: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     started = time.perf_counter()
     admin, admin_keyring = bench_organisation()
-    desk_compartment = compartment_create(actor_id=admin.pk, name="Desk")
-    north = compartment_create(actor_id=admin.pk, name="North")
+    desk_compartment = compartment_create(actor_id=admin.pk, name="Desk", member_ids=[admin.pk])
+    north = compartment_create(actor_id=admin.pk, name="North", member_ids=[admin.pk])
     passphrase = secrets.token_urlsafe(24)
     member, member_key = staff_create(
         username="desk", role=Role.TRIAGE, passphrase=passphrase, actor_id=None

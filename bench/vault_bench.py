@@ -132,7 +132,9 @@ def build_world(count: int) -> World:
     worker, worker_key = staff_create(
         username="worker", role=Role.CASEWORKER, passphrase=secrets.token_urlsafe(24), actor_id=None
     )
-    compartment = compartment_create(actor_id=admin.pk, name="North Caucasus")
+    compartment = compartment_create(
+        actor_id=admin.pk, name="North Caucasus", member_ids=[admin.pk]
+    )
     membership_grant(
         keyring=admin_keyring, actor_id=admin.pk, compartment=compartment, user_id=worker.pk
     )

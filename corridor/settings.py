@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corridor.core.middleware.SecurityHeadersMiddleware",
+    "corridor.core.charset.FormCharsetMiddleware",  # before anything reads a form
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +175,9 @@ CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
 CORRIDOR_INDEX_SECRET = env("CORRIDOR_INDEX_SECRET")
 # Cross-compartment duplicate checks one desk member may run an hour (distinct requests).
 CORRIDOR_CROSSCHECK_PER_HOUR = env_int("CORRIDOR_CROSSCHECK_PER_HOUR", 300)
+# A request that decrypts a record it does not audit fails (tests, DEBUG); otherwise the read
+# is audited after the view as `vault.read_unaudited` and a warning logged (decision 0017).
+CORRIDOR_READ_AUDIT_STRICT = env_bool("CORRIDOR_READ_AUDIT_STRICT", DEBUG)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` and no Referer

@@ -18,3 +18,7 @@ urlpatterns = [
     path("triage/", include(("corridor.triage.urls", "triage"))),
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
 ]
+
+# Failures in the site's style and both languages, saying whether anything was saved.
+handler400 = "corridor.core.errors.bad_request"
+handler500 = "corridor.core.errors.server_error"

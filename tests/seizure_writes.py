@@ -83,13 +83,14 @@ class People:
 def desk_open(
     admin: Client, *, desk_name: str, desk_staff: Staff, members: list[User], tmp_path: Path
 ) -> int:
-    """The admin creates the desk compartment and grants it; a member opens the intake desk
-    with the `intake_open` command (there is no screen for it: it is run once, on the host)."""
-    assert admin.post("/accounts/compartments/", {"name": desk_name}).status_code == 302
+    """The admin creates the desk compartment naming its members (and stays out); a member
+    opens the intake desk with the `intake_open` command (there is no screen for it: it is
+    run once, on the host)."""
+    created = admin.post(
+        "/accounts/compartments/", {"name": desk_name, "members": [user.pk for user in members]}
+    )
+    assert created.status_code == 302
     desk_id = Compartment.objects.get(name=desk_name).pk
-    for user in members:
-        granted = admin.post(f"/accounts/compartments/{desk_id}/grant/", {"user": user.pk})
-        assert granted.status_code == 302
     secret = tmp_path / "desk-passphrase.txt"  # outside var/: the operator's own file
     secret.write_text(desk_staff.passphrase, encoding="utf-8")
     call_command(

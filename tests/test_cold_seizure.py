@@ -312,7 +312,7 @@ def _seize_what_the_app_wrote(org: Org, tmp_path: Path) -> Written:
     """Invite a caseworker who writes a case with markers; then every other free-text field
     of the app gets its marker, through the views, from the role that types it."""
     admin = login(Client(), org.admin)
-    created = admin.post("/accounts/compartments/", {"name": CANARY})
+    created = admin.post("/accounts/compartments/", {"name": CANARY, "join": "on"})
     assert created.status_code == 302
     invite = _page(admin.post("/accounts/staff/invite/", {"role": Role.CASEWORKER}))
     link = re.search(r'data-testid="invite-link">([^<]+)<', invite)

@@ -99,7 +99,10 @@ def recoverable(tmp_path: Path) -> tuple[list[str], Case, User]:
     """An organisation, a case its administrator wrote, and a user X who cannot read it."""
     shares = _init_org(tmp_path)
     admin = _keyring("founder", ADMIN_PASSPHRASE)
-    compartment = compartment_create(actor_id=admin.user_id, name="North")
+    assert admin.user_id is not None
+    compartment = compartment_create(
+        actor_id=admin.user_id, name="North", member_ids=[admin.user_id]
+    )
     with keyring_activated(admin):
         case = case_create(
             actor_id=admin.user_id or 0, compartment=compartment, full_name=CASE_NAME

@@ -88,12 +88,14 @@ MATRIX: list[Row] = [
         location=lambda w: rf"/accounts/staff/{w.spare_member.user.pk}/",
         effect=lambda w, s: _spare_now(w).role == "coordinator",
     ),
+    Row("accounts:staff_deactivate", "GET", ADMIN, kwargs=_spare),  # the confirming page
     Row(
         "accounts:staff_deactivate",
         "POST",
         ADMIN,
         status=302,
         kwargs=_spare,
+        data=lambda w: {"username": w.spare_member.user.username},
         location=lambda w: rf"/accounts/staff/{w.spare_member.user.pk}/",
         effect=lambda w, s: not _spare_now(w).is_active,
     ),
@@ -103,9 +105,11 @@ MATRIX: list[Row] = [
         "POST",
         ADMIN,
         status=302,
-        data=lambda w: {"name": NEW_COMPARTMENT},
+        data=lambda w: {"name": NEW_COMPARTMENT, "members": [w.spare_member.user.pk]},
         location=lambda w: r"/accounts/compartments/",
-        effect=lambda w, s: Compartment.objects.filter(name=NEW_COMPARTMENT).exists(),
+        effect=lambda w, s: Membership.objects.filter(
+            compartment__name=NEW_COMPARTMENT, user=w.spare_member.user
+        ).exists(),
     ),
     Row("accounts:compartment", "GET", ADMIN, kwargs=_north),
     Row("accounts:compartment", "POST", ADMIN, kwargs=_north),  # renders; writes nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 from django.contrib import auth
@@ -11,12 +12,18 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from corridor.accounts.models import Invitation, LoginThrottle, StaffSession, User
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
-from corridor.vault.actions import user_keys_create, user_keys_rewrap
+from corridor.vault.actions import (
+    WrongPassphrase,
+    user_keys_create,
+    user_keys_rewrap,
+    user_keys_unlock_with_recovery_code,
+)
 from corridor.vault.keyring import Keyring
 from corridor.vault.session import vault_session_close, vault_session_open
 
@@ -31,6 +38,10 @@ class InvitationInvalid(Exception):
 
 class UsernameTaken(Exception):
     pass
+
+
+class RecoveryRefused(Exception):
+    """The username, recovery code or authenticator code of a recovery did not match."""
 
 
 def staff_create(
@@ -177,6 +188,66 @@ def totp_verify(device: TOTPDevice, token: str) -> bool:
     return bool(allowed) and bool(device.verify_token(token))
 
 
+def _totp_consume_unthrottled(device: TOTPDevice, token: str) -> bool:
+    """Check a code without django-otp's per-device failure counter, and use it up if right.
+
+    A failure here counts nowhere on the device: the caller throttles per browser bucket. A
+    right code moves `last_t` (by a conditional update, so two requests cannot both spend
+    it) and clears the device's throttle, as django-otp's own success does.
+    """
+    token = "".join(token.split())
+    if not token.isdigit() or len(token) != device.digits:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(token), device.tolerance, device.last_t + 1):
+        return False
+    spent = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=totp.t()).update(
+        last_t=totp.t(), throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    return spent == 1
+
+
+def _recovery_kdf_decoy(recovery_code: str) -> None:
+    """Spend the recovery KDF's time on a username that cannot recover, so the answer's
+    timing does not tell which usernames exist."""
+    from corridor.vault import actions as vault_actions
+
+    crypto.passphrase_key(
+        recovery_code,
+        bytes(crypto.SALT_BYTES),
+        vault_actions.RECOVERY_KDF_OPSLIMIT,
+        vault_actions.RECOVERY_KDF_MEMLIMIT,
+    )
+
+
+def recovery_unlock(*, username: str, recovery_code: str, token: str) -> tuple[User, bytes]:
+    """Prove a forgotten-passphrase request: the recovery kit first, then the authenticator.
+
+    The form is open to anyone who knows a username, so nothing it does may count against
+    the owner's device (T3): django-otp doubles a device's wait with every failure, and
+    anonymous failures would refuse the owner's own codes for hours. The kit is checked
+    first; the code only once the kit opened the private key, and then without the device's
+    failure counter. The caller throttles failures per browser bucket. A recovery that
+    succeeds clears the device's throttle, so an owner whose leaked passphrase was used to
+    throttle the code step gets back in (decision 0012). Returns the user and private key.
+    """
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    device = totp_device_for(user) if user is not None else None
+    if user is None or device is None:
+        _recovery_kdf_decoy(recovery_code)
+        raise RecoveryRefused
+    try:
+        private_key = user_keys_unlock_with_recovery_code(
+            user_id=user.pk, recovery_code=recovery_code
+        )
+    except WrongPassphrase as exc:
+        raise RecoveryRefused from exc
+    if not _totp_consume_unthrottled(device, token):
+        raise RecoveryRefused
+    return user, private_key
+
+
 def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
     if not totp_verify(device, token):
         return False
@@ -196,8 +267,10 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
 # --- login throttling -------------------------------------------------------------------
 
 
-def throttle_bucket(username: str, device_token: str | None) -> bytes:
-    return crypto.digest(f"login|{username.casefold()}|{device_token or '-'}".encode())
+def throttle_bucket(username: str, device_token: str | None, purpose: str = "login") -> bytes:
+    """Failures of one form (`purpose`) for one username from one browser (its device cookie)
+    or from every browser without one."""
+    return crypto.digest(f"{purpose}|{username.casefold()}|{device_token or '-'}".encode())
 
 
 def throttle_wait(bucket: bytes) -> int:

@@ -81,8 +81,63 @@ class InviteForm(RoleForm):
     pass
 
 
+class DeactivateForm(forms.Form):
+    """Deactivation is typed, not clicked: the administrator types the colleague's username,
+    so a stray click, a wrong row or a forged form shuts nobody out (T3)."""
+
+    username = forms.CharField(
+        label=_("Type their username to confirm"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_username(self) -> str:
+        typed: str = self.cleaned_data["username"].strip()
+        if typed.casefold() != self.member.username.casefold():
+            raise ValidationError(
+                _("This is not the username of the colleague shown. Nothing was changed.")
+            )
+        return typed
+
+
 class CompartmentForm(forms.Form):
+    """A new compartment and the people who hold its key from the start (decision 0012).
+
+    The creating administrator joins only by ticking the box: a member reads every case.
+    """
+
     name = forms.CharField(label=pgettext_lazy("compartment", "Title"), max_length=120)
+    members = forms.ModelMultipleChoiceField(
+        label=_("First members"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    join = forms.BooleanField(
+        label=_("I join it too: I will read its cases and may grant it to others"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        members.queryset = users if users is not None else User.objects.none()  # type: ignore[attr-defined]
+        members.label_from_instance = lambda user: f"{user.username} · {user.get_role_display()}"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "members" in data and not data["members"] and not data.get("join"):
+            raise ValidationError(
+                _(
+                    "Choose at least one first member, or join it yourself: a compartment "
+                    "nobody holds opens only with the trustees' recovery shares."
+                )
+            )
+        return data
 
 
 class MemberForm(forms.Form):

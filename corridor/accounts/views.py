@@ -32,6 +32,7 @@ from corridor.accounts.decorators import (
 )
 from corridor.accounts.forms import (
     CompartmentForm,
+    DeactivateForm,
     InviteAcceptForm,
     InviteForm,
     LoginForm,
@@ -44,12 +45,10 @@ from corridor.accounts.forms import (
 )
 from corridor.accounts.models import User
 from corridor.vault.actions import (
-    WrongPassphrase,
     compartment_create,
     membership_grant,
     membership_revoke,
     user_keys_unlock,
-    user_keys_unlock_with_recovery_code,
     user_recovery_kit_issue,
 )
 from corridor.vault.keyring import Keyring, NotAMember
@@ -100,6 +99,14 @@ def _keyring(request: HttpRequest) -> Keyring:
     return keyring
 
 
+def _too_many_failures(wait: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(seconds)d second.",
+        "Too many failed attempts. Try again in %(seconds)d seconds.",
+        wait,
+    ) % {"seconds": wait}
+
+
 # --- login -------------------------------------------------------------------------------
 
 
@@ -113,15 +120,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         wait = actions.throttle_wait(bucket)
         user = None if wait else auth.authenticate(request, username=username, password=passphrase)
         if wait:
-            form.add_error(
-                None,
-                ngettext(
-                    "Too many failed attempts. Try again in %(seconds)d second.",
-                    "Too many failed attempts. Try again in %(seconds)d seconds.",
-                    wait,
-                )
-                % {"seconds": wait},
-            )
+            form.add_error(None, _too_many_failures(wait))
         elif user is None or not UserKeyPair.objects.filter(user_id=user.pk).exists():
             actions.throttle_fail(bucket)
             form.add_error(None, _("Wrong username or passphrase."))
@@ -264,20 +263,18 @@ def recover(request: HttpRequest) -> HttpResponse:
     form = RecoverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = User.objects.filter(username__iexact=data["username"], is_active=True).first()
-        bucket = actions.throttle_bucket(data["username"], "recovery")
-        device = actions.totp_device_for(user) if user else None
-        if actions.throttle_wait(bucket):
-            form.add_error(None, _("Too many failed attempts. Try again later."))
-        elif user is None or device is None or not actions.totp_verify(device, data["token"]):
-            actions.throttle_fail(bucket)
-            form.add_error(None, _("These details do not match."))
+        username = data["username"]
+        # Per browser, as at the login: an attacker's failures fill their own bucket only.
+        bucket = actions.throttle_bucket(username, _device_token(request, username), "recover")
+        wait = actions.throttle_wait(bucket)
+        if wait:
+            form.add_error(None, _too_many_failures(wait))
         else:
             try:
-                private_key = user_keys_unlock_with_recovery_code(
-                    user_id=user.pk, recovery_code=data["recovery_code"]
+                user, private_key = actions.recovery_unlock(
+                    username=username, recovery_code=data["recovery_code"], token=data["token"]
                 )
-            except WrongPassphrase:
+            except actions.RecoveryRefused:
                 actions.throttle_fail(bucket)
                 form.add_error(None, _("These details do not match."))
             else:
@@ -393,25 +390,35 @@ def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("accounts:staff_member", user_id=member.pk)
 
 
-@require_POST
+@GET_POST
 @require_permission("user.manage")
 @require_reauth
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One page, one typed username, after a fresh re-authentication: quick when a colleague
+    is detained, never a single click (T3)."""
     member = get_object_or_404(User, pk=user_id, is_active=True)
     if member.pk == staff_user(request).pk:
         messages.error(request, _("You cannot deactivate yourself."))
         return redirect("accounts:staff_member", user_id=member.pk)
-    pending = actions.staff_deactivate(
-        keyring=_keyring(request), actor_id=staff_user(request).pk, user=member
-    )
-    messages.success(request, _("Deactivated: sessions ended and key wraps destroyed."))
-    if pending:
-        messages.error(
-            request,
-            _("These compartments still need a re-key by one of their members: %(names)s")
-            % {"names": ", ".join(pending)},
+    form = DeactivateForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        pending = actions.staff_deactivate(
+            keyring=_keyring(request), actor_id=staff_user(request).pk, user=member
         )
-    return redirect("accounts:staff_member", user_id=member.pk)
+        messages.success(request, _("Deactivated: sessions ended and key wraps destroyed."))
+        if pending:
+            messages.error(
+                request,
+                _("These compartments still need a re-key by one of their members: %(names)s")
+                % {"names": ", ".join(pending)},
+            )
+        return redirect("accounts:staff_member", user_id=member.pk)
+    compartments = member.memberships.select_related("compartment").order_by("compartment__name")
+    return render(
+        request,
+        "accounts/staff_deactivate.html",
+        {"member": member, "form": form, "compartments": compartments},
+    )
 
 
 @GET_POST
@@ -430,22 +437,36 @@ def invite(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _key_holders(request: HttpRequest) -> Any:
+    """Who may be given a compartment key: active staff with a key pair, the actor aside."""
+    return (
+        User.objects.filter(is_active=True, keypair__isnull=False)
+        .exclude(pk=staff_user(request).pk)
+        .order_by("username")
+    )
+
+
 @GET_POST
 @require_permission("compartment.manage")
 def compartments(request: HttpRequest) -> HttpResponse:
-    form = CompartmentForm(request.POST or None)
+    actor = staff_user(request)
+    form = CompartmentForm(request.POST or None, users=_key_holders(request))
     if request.method == "POST" and form.is_valid():
-        if Compartment.objects.filter(name__iexact=form.cleaned_data["name"]).exists():
+        data = form.cleaned_data
+        member_ids = [user.pk for user in data["members"]] + ([actor.pk] if data["join"] else [])
+        if Compartment.objects.filter(name__iexact=data["name"]).exists():
             form.add_error("name", _("A compartment with this name exists."))
         else:
-            compartment_create(actor_id=staff_user(request).pk, name=form.cleaned_data["name"])
-            messages.success(request, _("Compartment created. You are its first member."))
+            compartment_create(actor_id=actor.pk, name=data["name"], member_ids=member_ids)
+            if data["join"]:
+                messages.success(request, _("Compartment created. You are a member."))
+            else:
+                messages.success(
+                    request,
+                    _("Compartment created. You are not a member and cannot read its cases."),
+                )
             return redirect("accounts:compartments")
-    mine = set(
-        Membership.objects.filter(user_id=staff_user(request).pk).values_list(
-            "compartment_id", flat=True
-        )
-    )
+    mine = set(Membership.objects.filter(user_id=actor.pk).values_list("compartment_id", flat=True))
     rows = [(c, c.pk in mine) for c in Compartment.objects.order_by("name")]
     return render(request, "accounts/compartments.html", {"form": form, "rows": rows})
 

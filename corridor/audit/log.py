@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from corridor.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from corridor.vault import crypto
+from corridor.vault.reads import reads_audited
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -163,6 +164,7 @@ def audit_record_many(
     AuditEntry.objects.bulk_create(entries)
     head.seq, head.entry_hash = seq, prev_hash
     head.save(update_fields=["seq", "entry_hash"])
+    reads_audited(object_type, ids)  # what this request audited, for its read check
     return entries
 
 

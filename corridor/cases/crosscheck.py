@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from corridor.cases.models import Case, CaseCrossSource, CaseCrossTerm
 from corridor.linkage.names import name_parse
 from corridor.linkage.phones import phone_normalise
+from corridor.vault.bulk import rows_insert, rows_update
 from corridor.vault.crossindex import (
     cross_index,
     cross_index_open,
@@ -70,31 +71,33 @@ class CrossSourceBatch:
         if self.index is not None:
             CaseCrossTerm.objects.filter(case__compartment_id=compartment_id).delete()
             CaseCrossSource.objects.filter(case__compartment_id=compartment_id).delete()
-        self._pending: list[CaseCrossSource] = []
+        self._pending: list[tuple[object, int, bytes, bool]] = []
 
     def add(self, case: Case) -> None:
         if self.index is None:
             return
         inners = case_inners(case.full_name or "", case.aliases or [], case.phone or "")
-        self._pending.append(
-            CaseCrossSource(
-                case=case, version=self.index.version, sealed=cross_seal(self.index, inners)
-            )
-        )
+        self._pending.append((case.pk, self.index.version, cross_seal(self.index, inners), False))
         if len(self._pending) >= 500:
             self.flush()
 
     def flush(self) -> None:
-        CaseCrossSource.objects.bulk_create(self._pending)
+        rows_insert(
+            CaseCrossSource, ("case_id", "version", "sealed", "materialised"), self._pending
+        )
         self._pending = []
 
 
 def _materialise(keyring: Keyring, index: CrossIndex, sources: list[CaseCrossSource]) -> None:
     CaseCrossTerm.objects.filter(case_id__in=[s.case_id for s in sources]).delete()
-    CaseCrossTerm.objects.bulk_create(
-        CaseCrossTerm(case_id=source.case_id, term=cross_term(keyring, index, inner, index.version))
-        for source in sources
-        for inner in cross_open(keyring, index, bytes(source.sealed), source.version)
+    rows_insert(
+        CaseCrossTerm,
+        ("case_id", "term"),
+        [
+            (source.case_id, cross_term(keyring, index, inner, index.version))
+            for source in sources
+            for inner in cross_open(keyring, index, bytes(source.sealed), source.version)
+        ],
     )
     CaseCrossSource.objects.filter(pk__in=[s.pk for s in sources]).update(materialised=True)
 
@@ -129,25 +132,19 @@ def cross_index_rekey(keyring: Keyring, index: CrossIndex, previous_version: int
     CaseCrossSource.objects.exclude(version=previous_version).delete()
     done = 0
     sources = CaseCrossSource.objects.order_by("pk").iterator(chunk_size=500)
-    batch: list[CaseCrossSource] = []
-    terms: list[CaseCrossTerm] = []
+    batch: list[tuple[bytes, int, bool, int]] = []
+    terms: list[tuple[object, bytes]] = []
     for source in sources:
         inners = cross_open(keyring, index, bytes(source.sealed), source.version)
-        source.sealed = cross_seal(index, inners)
-        source.version = index.version
-        source.materialised = True
-        batch.append(source)
-        terms += [
-            CaseCrossTerm(case_id=source.case_id, term=cross_term(keyring, index, i, index.version))
-            for i in inners
-        ]
+        batch.append((cross_seal(index, inners), index.version, True, source.pk))
+        terms += [(source.case_id, cross_term(keyring, index, i, index.version)) for i in inners]
         if len(batch) == 500:
-            CaseCrossSource.objects.bulk_update(batch, ["sealed", "version", "materialised"])
-            CaseCrossTerm.objects.bulk_create(terms)
+            rows_update(CaseCrossSource, ("sealed", "version", "materialised"), batch)
+            rows_insert(CaseCrossTerm, ("case_id", "term"), terms)
             done += len(batch)
             batch, terms = [], []
-    CaseCrossSource.objects.bulk_update(batch, ["sealed", "version", "materialised"])
-    CaseCrossTerm.objects.bulk_create(terms)
+    rows_update(CaseCrossSource, ("sealed", "version", "materialised"), batch)
+    rows_insert(CaseCrossTerm, ("case_id", "term"), terms)
     return done + len(batch)
 
 

@@ -98,6 +98,7 @@ class Case(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("case", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "stage": OPERATIONAL,
         "stage_entered_at": OPERATIONAL,
@@ -147,6 +148,10 @@ class CaseTransition(VaultRecord):
     reason = EncryptedTextField()
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("case_transition", "pk"),
+        ("case", "case_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "seq": OPERATIONAL,
@@ -178,6 +183,7 @@ class Expense(VaultRecord):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("expense", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "category": OPERATIONAL,

@@ -24,6 +24,7 @@ from corridor.cases.crosscheck import CrossSourceBatch, cross_source_write
 from corridor.cases.models import Case, CaseSearchTerm
 from corridor.linkage.names import name_parse
 from corridor.linkage.phones import phone_normalise
+from corridor.vault.bulk import rows_insert
 from corridor.vault.fields import index_digest, index_digests
 
 # Kinds of term, hashed in (domain separation) but never stored
@@ -96,15 +97,15 @@ def compartment_search_terms_rebuild(compartment_id: int) -> int:
     )
     lists = CrossSourceBatch(compartment_id)
     done = 0
-    batch: list[CaseSearchTerm] = []
+    batch: list[tuple[object, bytes]] = []
     for case in cases:
-        batch += [CaseSearchTerm(case=case, term=term) for term in _case_terms(case)]
+        batch += [(case.pk, term) for term in _case_terms(case)]
         lists.add(case)
         done += 1
         if len(batch) >= 5000:
-            CaseSearchTerm.objects.bulk_create(batch)
+            rows_insert(CaseSearchTerm, ("case_id", "term"), batch)
             batch = []
-    CaseSearchTerm.objects.bulk_create(batch)
+    rows_insert(CaseSearchTerm, ("case_id", "term"), batch)
     lists.flush()
     return done
 

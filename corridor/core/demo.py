@@ -20,7 +20,7 @@ from corridor.cases.models import Case
 from corridor.core.demo_documentation import demo_documentation_build
 from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
-from corridor.vault.actions import compartment_create, membership_grant, user_recovery_kit_issue
+from corridor.vault.actions import compartment_create, user_recovery_kit_issue
 from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.models import Compartment
 
@@ -77,15 +77,12 @@ def demo_create() -> list[str]:
             user = User.objects.get(username=username)
             user_recovery_kit_issue(user_id=user.pk, private_key=keyring.private_key)
             TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        # The administrator names each compartment's members and joins none (decision 0012).
         for name, members in COMPARTMENTS.items():
-            compartment = compartment_create(actor_id=admin.pk, name=name)
-            for username in members:
-                membership_grant(
-                    keyring=keyrings[admin_name],
-                    actor_id=admin.pk,
-                    compartment=compartment,
-                    user_id=User.objects.get(username=username).pk,
-                )
+            member_ids = list(
+                User.objects.filter(username__in=members).values_list("pk", flat=True)
+            )
+            compartment_create(actor_id=admin.pk, name=name, member_ids=member_ids)
         north = Compartment.objects.get(name="North Caucasus evacuations")
         shelter_compartment = Compartment.objects.get(name="Moscow shelter")
         with keyring_activated(keyrings["coordinator"]):

@@ -45,6 +45,7 @@ from corridor.vault import crypto
 from corridor.vault.crossindex import cross_index_open
 from corridor.vault.keyring import Keyring, current_keyring, keyring_activated
 from corridor.vault.models import Compartment, Membership
+from corridor.vault.reads import read_sealed_opened
 
 REPLY_MAX = 10_000
 AttachmentInput = UploadedFile | bytes | tuple[str, bytes]
@@ -299,6 +300,7 @@ def submissions_open(
     payloads = {
         s.pk: sealing.payload_unseal(private[s.intake_key_id], bytes(s.sealed)) for s in submissions
     }
+    read_sealed_opened("intake.Submission", payloads)
     if audit:
         with transaction.atomic():
             submissions_open_record(actor_id=keyring.user_id, submission_ids=payloads)
@@ -326,6 +328,7 @@ def attachment_open(
     clean = sealing.file_unseal(
         _intake_private_key(intake_key_id, keyring), bytes(attachment.sealed)
     )
+    read_sealed_opened("intake.SubmissionAttachment", [attachment.pk])
     with transaction.atomic():
         audit_record(
             actor_id=keyring.user_id,

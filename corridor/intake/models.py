@@ -53,6 +53,9 @@ class IntakeKey(VaultRecord):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Key material, no one's data: what it opens is noted where it is unsealed
+    # (corridor.intake.actions, vault.reads.read_sealed_opened) and must be audited there.
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = ()
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "public_key": KEY_MATERIAL,
         "active": OPERATIONAL,
@@ -155,6 +158,10 @@ class Reply(VaultRecord):
     created_hour = models.DateTimeField()
     position = models.PositiveIntegerField(default=0)  # order in the thread (see Submission)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("intake.Reply", "pk"),
+        ("intake.Submission", "submission_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "submission": OPERATIONAL,
         "position": OPERATIONAL,

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import (
+    BadRequest,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
@@ -84,6 +85,7 @@ def _post_read(request: HttpRequest) -> None:
         request.POST  # noqa: B018 (parses the body)
         request.FILES  # noqa: B018
     except (
+        BadRequest,  # a form in a charset it does not decode in (corridor.core.charset)
         RequestDataTooBig,
         TooManyFieldsSent,
         TooManyFilesSent,

@@ -119,6 +119,7 @@ class Document(VaultRecord):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("document", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "kind": OPERATIONAL,
@@ -163,6 +164,7 @@ class Application(VaultRecord):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("application", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "country": OPERATIONAL,
@@ -216,6 +218,7 @@ class TravelLeg(VaultRecord):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("travel_leg", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "kind": OPERATIONAL,

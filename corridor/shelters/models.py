@@ -38,6 +38,7 @@ class Shelter(VaultRecord):
     warn_days_before = models.PositiveSmallIntegerField(default=WARN_DAYS_BEFORE)
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("shelter", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "capacity": OPERATIONAL,
         "stay_cap_days": OPERATIONAL,
@@ -69,6 +70,7 @@ class PlacementRequest(VaultRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("placement_request", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "shelter": OPERATIONAL,
@@ -110,6 +112,7 @@ class Placement(VaultRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("placement", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "shelter": OPERATIONAL,

@@ -35,6 +35,7 @@ class Task(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("task", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "owner": OPERATIONAL,
@@ -73,6 +74,10 @@ class CheckInSchedule(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("checkin_schedule", "pk"),
+        ("case", "case_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,
         "every_hours": OPERATIONAL,
@@ -101,6 +106,10 @@ class CheckIn(VaultRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("checkin", "pk"),
+        ("checkin_schedule", "schedule_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "schedule": OPERATIONAL,
         "at": OPERATIONAL,

@@ -293,14 +293,15 @@ def _watch_hits_many(
     ]
 
 
-def _watch_flags(hits: list[tuple[str, WatchEntry]]) -> list[Flag]:
+def _watch_flags(hits: list[tuple[str, WatchEntry]], *, notes: bool) -> list[Flag]:
+    """The watch-list flags; with `notes`, each entry's note is opened for the page to show."""
     link = reverse("triage:watchlist")
     return [
         Flag(
             WATCH,
             _("On the watch list: %(kind)s.") % {"kind": WatchKind(kind).label},
             link=link,
-            note=entry.note or "",
+            note=(entry.note or "") if notes else "",
         )
         for kind, entry in hits
     ]
@@ -438,10 +439,13 @@ class FlagPage:
     `prepare(threads)` flags a whole page in a fixed number of queries, whatever the number
     of requests in the desk: terms, cases, linkage postings and candidates, watch-list
     entries, burst counts and the other records named are each read once for the page.
+    `notes`: open the note of each watch-list entry hit (the request page shows them; the
+    inbox only marks the row), each such read audited through the opener (T3).
     """
 
-    def __init__(self, *, opener: PayloadOpener, actor_id: int) -> None:
+    def __init__(self, *, opener: PayloadOpener, actor_id: int, notes: bool = False) -> None:
         self.opener = opener
+        self.notes = notes
         self.linkage = Linkage(opener)
         self.hours = HourMessages(opener)
         self.actor_id = actor_id
@@ -489,9 +493,15 @@ class FlagPage:
         case_rows = Case.objects.select_related("compartment").in_bulk(
             [uuid.UUID(o.record_id) for o in others if o.kind == CASE]
         )
+        if self.notes:
+            self.opener.read_others(
+                action="triage.watch_hit",
+                object_type="triage.WatchEntry",
+                object_ids=[str(entry.pk) for hits in watch for _kind, entry in hits],
+            )
         for thread, hits, found in zip(threads, watch, resemblances, strict=True):
             self._flags[thread.head.pk] = [
-                *_watch_flags(hits),
+                *_watch_flags(hits, notes=self.notes),
                 *_duplicate_flags(found, self, heads, case_rows),
                 *([] if thread.head.pk in allowed else [_crosscheck_refused()]),
                 *term_bursts.get(thread.head.pk, []),

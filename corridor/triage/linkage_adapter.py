@@ -16,7 +16,8 @@ takes a keyed hash and a key index from its caller; this adapter gives it two in
 
 Candidates are opened with the viewer's keys only (requests with the intake key, cases in
 the viewer's compartments) and scored by the engine's model; the match carries the engine's
-explanation, field by field, so the desk sees why.
+explanation, field by field, so the desk sees why. Each case opened to be scored is audited
+(`triage.case_compare`), a match or not; the requests are audited by the page's opener.
 """
 
 from __future__ import annotations
@@ -233,6 +234,7 @@ class Linkage:
         cases = Case.objects.filter(pk__in=missing).only(
             *Case.KEY_FIELDS, "full_name", "phone", "messengers"
         )
+        opened = []
         for case in cases:
             if not keyring.may_open(case.compartment_id, case.key_version):
                 continue
@@ -244,6 +246,12 @@ class Linkage:
                     handles=tuple(case.messengers or ()),
                 )
             )
+            opened.append(str(case.pk))
+        # The desk member's keys opened these cases' names and phones to score them: a read
+        # of each case, audited like any other (T3), whether or not it turns out a match.
+        self._opener.read_others(
+            action="triage.case_compare", object_type="case", object_ids=opened
+        )
 
     def _request_fetch(self, exclude_thread: uuid.UUID) -> FeatureFetch:
         def fetch(record_ids: Sequence[str]) -> Mapping[str, Features]:

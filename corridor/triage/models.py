@@ -137,6 +137,10 @@ class Vetting(VaultRecord):
     approval_override = EncryptedTextField()
     decline_reason = EncryptedTextField()
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("triage.Vetting", "pk"),
+        ("intake.Submission", "submission_id"),
+    )
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "submission": OPERATIONAL,
         "checked_by": OPERATIONAL,
@@ -176,6 +180,7 @@ class WatchEntry(VaultRecord):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("triage.WatchEntry", "pk"),)
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "kind": OPERATIONAL,
         "digest": KEYED_HASH,

@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+
+from corridor.audit.log import audit_record_many
 from corridor.intake.actions import submissions_open, submissions_open_record
 from corridor.intake.models import Submission
 from corridor.triage.identifiers import Identifiers, identifiers_of
@@ -25,6 +28,8 @@ class PayloadOpener:
 
     `deferred=True`: reads are not audited as they happen; the page records them all with
     `record_reads()` in its one transaction (corridor.triage.pages.threads_flagged does).
+    The other records a page opens (cases compared, watch-list notes shown) are audited
+    through `read_others`, with the same timing.
     """
 
     def __init__(self, keyring: Keyring | None = None, *, deferred: bool = False) -> None:
@@ -32,6 +37,7 @@ class PayloadOpener:
         self._deferred = deferred
         self._payloads: dict[uuid.UUID, dict[str, Any]] = {}
         self._unrecorded: list[uuid.UUID] = []
+        self._others: dict[tuple[str, str], list[str]] = {}
 
     @property
     def keyring(self) -> Keyring:
@@ -47,11 +53,32 @@ class PayloadOpener:
         if self._deferred:
             self._unrecorded += list(opened)
 
+    def read_others(self, *, action: str, object_type: str, object_ids: Iterable[str]) -> None:
+        """Audit other records this page opened with the keyring: now, or if deferred with
+        the page's `record_reads()`."""
+        ids = list(object_ids)
+        if not self._deferred:
+            with transaction.atomic():
+                self._others_record({(action, object_type): ids})
+            return
+        self._others.setdefault((action, object_type), []).extend(ids)
+
+    def _others_record(self, others: dict[tuple[str, str], list[str]]) -> None:
+        for (action, object_type), ids in others.items():
+            audit_record_many(
+                actor_id=self._keyring.user_id,
+                action=action,
+                object_type=object_type,
+                object_ids=list(dict.fromkeys(ids)),
+            )
+
     def record_reads(self) -> None:
         """Audit the reads not recorded yet (inside the caller's transaction)."""
         if self._unrecorded:
             submissions_open_record(actor_id=self._keyring.user_id, submission_ids=self._unrecorded)
             self._unrecorded = []
+        self._others_record(self._others)
+        self._others = {}
 
     def payload(self, submission: Submission) -> dict[str, Any]:
         if submission.pk not in self._payloads:

@@ -76,6 +76,7 @@ def threads_flagged(
     opener: PayloadOpener,
     backlog: int = 0,
     listed: bool = False,
+    notes: bool = False,
 ) -> list[FlaggedThread]:
     """Open, index and flag each request (with its follow-ups), for one desk member.
 
@@ -84,7 +85,9 @@ def threads_flagged(
     `submissions_index` transaction, only if any is new), and flagged together
     (`FlagPage.prepare`). Reads an opener defers are recorded at the end in one transaction
     (one `audit_record_many`), with the `triage.list` entries of the page if `listed`; they
-    are recorded even if flagging fails, since the requests were opened.
+    are recorded even if flagging fails, since the requests were opened. So are the cases the
+    linkage engine opened to compare and, with `notes` (the request page), the watch-list
+    entries whose notes were opened.
     """
     rows: list[FlaggedThread] = []
     try:
@@ -98,7 +101,7 @@ def threads_flagged(
             pending = _backlog(opener, limit=backlog, exclude=[s.pk for s, _ids in items])
             items += [(s, opener.identifiers(s)) for s in pending]
         submissions_index(actor_id=actor_id, items=items)
-        page = FlagPage(opener=opener, actor_id=actor_id)
+        page = FlagPage(opener=opener, actor_id=actor_id, notes=notes)
         page.prepare(threads)
         rows = [FlaggedThread(thread, thread_flags(thread, page)) for thread in threads]
     finally:

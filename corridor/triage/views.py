@@ -109,7 +109,7 @@ def _compartments_held(request: HttpRequest) -> QuerySet[Compartment]:
 def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -> HttpResponse:
     user = staff_user(request)
     opener = PayloadOpener(deferred=True)
-    flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener)[0]
+    flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener, notes=True)[0]
     vetting = Vetting.objects.filter(submission=head).first()
     mine = _compartments_held(request)
     checklist_initial = {}

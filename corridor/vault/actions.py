@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from shamir_mnemonic import combine_mnemonics, generate_mnemonics
 from shamir_mnemonic.utils import MnemonicError
 
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
+from corridor.vault.bulk import rows_update
 from corridor.vault.fields import BlindIndexField
 from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
 from corridor.vault.models import (
@@ -30,6 +32,7 @@ from corridor.vault.models import (
     UserKeyPair,
     VaultRecord,
 )
+from corridor.vault.reads import reads_covered_by
 from corridor.vault.signals import compartment_index_rebuilt, compartment_rekeyed
 
 RECOVERY_KDF_OPSLIMIT = 2
@@ -207,23 +210,36 @@ def recovery_keyring(shares: list[str]) -> Keyring:
     return Keyring(user_id=None, private_key=private)
 
 
-def compartment_create(*, actor_id: int | None, name: str) -> Compartment:
-    """A new compartment whose key is sealed to the organisation and, if any, to the actor."""
+def compartment_create(
+    *, actor_id: int | None, name: str, member_ids: Iterable[int] = ()
+) -> Compartment:
+    """A new compartment whose key is sealed to the organisation and to its first members.
+
+    The key goes from memory to the recovery key and to each of `member_ids`; the actor is
+    a member only if named there, so an administrator who creates a compartment reads its
+    cases only by choosing to (T3, docs/decisions/0012-separation-of-duties.md).
+    """
     with transaction.atomic():
         compartment = Compartment.objects.create(name=name)
         key = crypto.random_key()
         _seal_for(KeyWrap.COMPARTMENT, key, user_id=None, compartment_id=compartment.pk, version=1)
-        if actor_id is not None:
-            _seal_for(
-                KeyWrap.COMPARTMENT, key, user_id=actor_id, compartment_id=compartment.pk, version=1
-            )
-            Membership.objects.create(user_id=actor_id, compartment=compartment)
         audit_record(
             actor_id=actor_id,
             action="compartment.create",
             object_type="compartment",
             object_id=str(compartment.pk),
         )
+        for user_id in dict.fromkeys(member_ids):
+            _seal_for(
+                KeyWrap.COMPARTMENT, key, user_id=user_id, compartment_id=compartment.pk, version=1
+            )
+            Membership.objects.create(user_id=user_id, compartment=compartment)
+            audit_record(
+                actor_id=actor_id,
+                action="membership.grant",
+                object_type="user",
+                object_id=f"{user_id}:{compartment.pk}",
+            )
     return compartment
 
 
@@ -331,27 +347,6 @@ def membership_revoke(
     return rewrapped
 
 
-def _rows_update(model: type[VaultRecord], columns: list[str], rows: list[list[Any]]) -> None:
-    """UPDATE model SET columns = values WHERE pk = last value, for many rows in one batch.
-
-    One executemany of a plain statement: Django's bulk_update builds a CASE per column and
-    costs about a millisecond a row, which a re-key of 100,000 records cannot afford.
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    pk = model._meta.pk
-    assert pk is not None  # noqa: S101 - every model has one
-    statement = (
-        f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608 - names quoted, values bound
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            statement, [[*row[:-1], pk.get_db_prep_value(row[-1], connection)] for row in rows]
-        )
-
-
 def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> int:
     """Recompute every BlindIndexField of `model`'s records in `compartment` from plaintext."""
     indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
@@ -373,10 +368,10 @@ def _blind_index_rebuild(model: type[VaultRecord], compartment: Compartment) -> 
             ]
         )
         if len(batch) == 500:
-            _rows_update(model, [index.column for index in indexes], batch)
+            rows_update(model, [index.column for index in indexes], batch)
             done += len(batch)
             batch = []
-    _rows_update(model, [index.column for index in indexes], batch)
+    rows_update(model, [index.column for index in indexes], batch)
     return done + len(batch)
 
 
@@ -394,9 +389,14 @@ def compartment_index_rebuild(
     must open the compartment's current key (and `previous_version`'s, when the apps need to
     open what was sealed under it). The vault recomputes the records' own BlindIndexFields;
     apps that keep term tables rebuild them on `compartment_index_rebuilt`, in the same
-    transaction.
+    transaction. What it opens to re-hash is returned to no one, so its own entry on the
+    compartment covers it in the request's read check (corridor.vault.reads).
     """
-    with transaction.atomic(), keyring_activated(keyring):
+    with (
+        transaction.atomic(),
+        keyring_activated(keyring),
+        reads_covered_by("compartment", compartment.pk),
+    ):
         for model in _vault_models():
             _blind_index_rebuild(model, compartment)
         compartment_index_rebuilt.send(

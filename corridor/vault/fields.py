@@ -21,6 +21,7 @@ from django.db import models
 from corridor.linkage.phones import phone_normalise
 from corridor.vault import crypto
 from corridor.vault.keyring import current_keyring, field_aad, record_data_key
+from corridor.vault.reads import record_opened
 
 
 def normalise_text(value: str) -> str:
@@ -98,9 +99,11 @@ class EncryptedField(models.BinaryField):
         raise NotImplementedError
 
     def decrypt(self, instance: models.Model, blob: bytes) -> Any:
+        """The plaintext, noted as opened for this request's audit check (vault.reads, T3)."""
         data = crypto.aead_decrypt(
             record_data_key(instance), blob, field_aad(instance, self.column)
         )
+        record_opened(instance)
         return self.decode(data)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:

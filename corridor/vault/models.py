@@ -192,6 +192,12 @@ class VaultRecord(models.Model):
         "wrapped_data_key": KEY_MATERIAL,
     }
 
+    # Which audit entries cover opening this record in a request (corridor.vault.reads): a
+    # tuple of (object_type, attribute), e.g. (("task", "pk"), ("case", "case_id")): an
+    # entry for the task itself or for its case. Every model declares its own (no default,
+    # so a new model cannot be opened before it says how its reads are audited).
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]]
+
     class Meta:
         abstract = True
 

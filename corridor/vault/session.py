@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 
 from corridor.vault import crypto
 from corridor.vault.keyring import Keyring, keyring_activated
+from corridor.vault.reads import reads_check, reads_ledger
 
 SESSION_KEY = "_vault_sk"
 KEYS_SESSION_KEY = "_vault_keys"
@@ -92,7 +93,8 @@ def vault_session_keyring(request: HttpRequest) -> Keyring | None:
 
 
 class VaultMiddleware:
-    """Activates the logged-in, second-factor-verified user's keyring for one request."""
+    """Activates the logged-in, second-factor-verified user's keyring for one request, and
+    checks at its end that every record it opened was audited (corridor.vault.reads)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -110,8 +112,13 @@ class VaultMiddleware:
 
                 session_end(request)
         request.keyring = keyring  # type: ignore[attr-defined]
-        with keyring_activated(keyring):
+        with keyring_activated(keyring), reads_ledger() as ledger:
             response = self.get_response(request)
+        reads_check(
+            ledger,
+            actor_id=request.user.pk if request.user.is_authenticated else None,
+            failed=response.status_code >= 500,
+        )
         secret = getattr(request, "_vault_cookie", None)
         if secret is not None:
             response.set_cookie(

@@ -20,3 +20,8 @@ compartment_index_rebuilt = Signal()
 # Sent when the cross index is first opened (corridor.vault.crossindex.cross_index_open).
 # Keyword arguments: index, keyring (the opening desk member's).
 cross_index_opened = Signal()
+
+# Sent at the end of a request that decrypted records it wrote no audit entry for, outside
+# strict mode (corridor.vault.reads.reads_check). Keyword arguments: actor_id, objects (a
+# list of (object_type, object_id) to audit). The audit app records them.
+reads_unaudited = Signal()

@@ -158,3 +158,22 @@ def test_it_does_not_let_a_logged_in_session_swap_the_second_factor(org: Org) ->
     response = client.get("/accounts/enrol/")
     assert response.status_code == 302 and response["Location"] == "/"
     assert TOTPDevice.objects.filter(user=worker.user).count() == 1
+
+
+def test_it_keeps_the_code_step_shut_to_someone_without_the_passphrase(org: Org) -> None:
+    # Given an attacker who knows only a colleague's username (decision 0012)
+    worker = org.staff("worker", Role.CASEWORKER)
+    own_browser = login(Client(), worker)
+    own_browser.post("/accounts/logout/")
+    attacker = Client()
+    good = worker.code()
+    # When they fail the passphrase and post codes to the second-factor step anyway
+    for shift in range(THROTTLE_FREE_FAILURES + 3):
+        _passphrase_step(attacker, worker, "guess guess guess guess")
+        wrong = f"{(int(good) + 1 + shift) % 1_000_000:06d}"
+        response = attacker.post("/accounts/login/code/", {"token": wrong})
+        # Then the code step sends them back to the passphrase: no code reaches the device
+        assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert TOTPDevice.objects.get(pk=worker.device.pk).throttling_failure_count == 0
+    # And the owner logs in with their code at once (their browser has its own bucket)
+    login(own_browser, worker)

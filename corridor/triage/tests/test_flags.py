@@ -32,9 +32,9 @@ def _flags(desk: Desk, submission: Submission) -> list[Flag]:
         opener = PayloadOpener()
         everyone = Submission.objects.filter(thread__isnull=True).exclude(pk=submission.pk)
         threads_flagged(actor_id=desk.first.user.pk, heads=list(everyone), opener=opener)
-        return threads_flagged(actor_id=desk.first.user.pk, heads=[submission], opener=opener)[
-            0
-        ].flags
+        return threads_flagged(
+            actor_id=desk.first.user.pk, heads=[submission], opener=opener, notes=True
+        )[0].flags
 
 
 def _codes(flags: list[Flag]) -> list[str]:

@@ -111,7 +111,15 @@ def test_it_records_the_reads_of_a_page_in_one_audit_pass(desk: Desk) -> None:
     assert len({time for _object_id, time in opened}) == 1
     listed = set(entries.filter(action="triage.list").values_list("object_id", flat=True))
     assert len(listed) == 50 and listed <= {object_id for object_id, _time in opened}
-    assert set(entries.values_list("action", flat=True)) == {"intake.open", "triage.list"}
+    # And the case the linkage engine opened to compare is recorded in the same pass; the
+    # watch-list hit only marks its row (its note is not opened on the inbox)
+    assert set(entries.values_list("action", flat=True)) == {
+        "intake.open",
+        "triage.list",
+        "triage.case_compare",
+    }
+    compared = entries.filter(action="triage.case_compare")
+    assert compared.count() == 1 and compared.get().object_type == "case"
 
 
 def test_it_indexes_a_bounded_backlog_newest_first(

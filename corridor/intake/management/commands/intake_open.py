@@ -7,8 +7,6 @@ private key can be encrypted under that compartment's key.
 
 from __future__ import annotations
 
-import getpass
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts.models import User
 from corridor.intake.actions import intake_desk_create
-from corridor.vault.actions import WrongPassphrase, user_keys_unlock
-from corridor.vault.keyring import Keyring, keyring_activated
+from corridor.vault.commandline import member_keyring, passphrase_argument
+from corridor.vault.keyring import keyring_activated
 from corridor.vault.models import Compartment
 
 
@@ -27,25 +25,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--compartment", required=True, help="name of the desk compartment")
         parser.add_argument("--user", required=True, help="a member of that compartment")
-        parser.add_argument(
-            "--passphrase-file", type=Path, help="read the member's passphrase from this file"
-        )
+        passphrase_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["user"], is_active=True).first()
         compartment = Compartment.objects.filter(name=options["compartment"]).first()
         if user is None or compartment is None:
             raise CommandError("No such active user or compartment.")
-        if options["passphrase_file"]:
-            passphrase = options["passphrase_file"].read_text(encoding="utf-8").strip()
-        else:
-            passphrase = getpass.getpass(f"Passphrase of {user.username}: ")
+        keyring = member_keyring(user, options["passphrase_file"])
         try:
-            private_key = user_keys_unlock(user_id=user.pk, passphrase=passphrase)
-        except WrongPassphrase as exc:
-            raise CommandError("Wrong passphrase.") from exc
-        try:
-            with keyring_activated(Keyring(user_id=user.pk, private_key=private_key)):
+            with keyring_activated(keyring):
                 desk = intake_desk_create(actor_id=user.pk, compartment=compartment)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

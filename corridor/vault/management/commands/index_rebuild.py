@@ -9,14 +9,12 @@ by one of its members (decision 0011).
 
 from __future__ import annotations
 
-import getpass
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.vault.actions import WrongPassphrase, compartment_index_rebuild, user_keys_unlock
-from corridor.vault.keyring import Keyring
+from corridor.vault.actions import compartment_index_rebuild
+from corridor.vault.commandline import member_keyring, passphrase_argument
 from corridor.vault.models import Compartment
 
 
@@ -25,9 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="the member whose keys are used")
-        parser.add_argument(
-            "--passphrase-file", type=Path, help="read the member's passphrase from this file"
-        )
+        passphrase_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.contrib.auth import get_user_model
@@ -35,15 +31,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError("No such active user.")
-        if options["passphrase_file"]:
-            passphrase = options["passphrase_file"].read_text(encoding="utf-8").strip()
-        else:
-            passphrase = getpass.getpass(f"Passphrase of {user.username}: ")
-        try:
-            private_key = user_keys_unlock(user_id=user.pk, passphrase=passphrase)
-        except WrongPassphrase as exc:
-            raise CommandError("Wrong passphrase.") from exc
-        keyring = Keyring(user_id=user.pk, private_key=private_key)
+        keyring = member_keyring(user, options["passphrase_file"])
         held = dict(keyring.searchable())
         for compartment in Compartment.objects.filter(pk__in=held).order_by("name"):
             compartment_index_rebuild(keyring=keyring, compartment=compartment, actor_id=user.pk)
