@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "corridor.relocation",
     "corridor.intake",
     "corridor.triage",
+    "corridor.documentation",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     # The public request form and status page: no login, no JavaScript, no third party.
     path("help/", include(("corridor.intake.urls", "intake"))),
     path("triage/", include(("corridor.triage.urls", "triage"))),
+    path("documentation/", include(("corridor.documentation.urls", "documentation"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

@@ -27,6 +27,7 @@ from PIL import Image
 
 from conftest import Staff
 from corridor.accounts.models import User
+from corridor.documentation.models import Term
 from corridor.intake.actions import attachment_open
 from corridor.intake.models import Submission, SubmissionAttachment
 from corridor.relocation.models import Country
@@ -73,6 +74,7 @@ class People:
     desk_staff: Staff
     compartment_id: int  # the canary compartment: the cases live here
     case_id: uuid.UUID
+    lawyer: Client | None = None  # a lawyer of the canary compartment (the documentation)
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -478,6 +480,196 @@ def operator_intake(people: People, m: Any) -> str:
     return codename[1].strip()
 
 
+# --- documentation of abuses ----------------------------------------------------------------
+
+
+def _term(vocabulary: str, key: str) -> int:
+    return int(Term.objects.get(vocabulary=vocabulary, key=key).pk)
+
+
+def _new(client: Client, url: str, data: dict[str, Any], where: str) -> str:
+    """Post a form that creates a record; the record's page, from the redirect."""
+    return redirected(client.post(url, data), where)
+
+
+def documentation(people: People, m: Any) -> None:
+    """A lawyer documents the case's person: a victim and a perpetrator unit, an event with
+    an act and its perpetrator, a testimony with consent given and withdrawn, its source,
+    a chained event, a referral with its answer; then links the victim to the case."""
+    lawyer = people.lawyer
+    assert lawyer is not None
+    compartment = people.compartment_id
+    person = {"compartment": compartment, "kind": "person"}
+    victim_url = _new(
+        lawyer,
+        "/documentation/persons/new/",
+        {
+            **person,
+            "name": m.doc_victim,
+            "other_names": m.doc_other_names,
+            "role": "victim",
+            "description": m.doc_person_description,
+        },
+        "/documentation/persons/",
+    )
+    unit_url = _new(
+        lawyer,
+        "/documentation/persons/new/",
+        {**person, "name": m.doc_perpetrator, "role": "perpetrator", "kind": "unit"},
+        "/documentation/persons/",
+    )
+    dates = {"start_precision": "exact", "start_date": "2017-03-27", "end_precision": "unknown"}
+    event_url = _new(
+        lawyer,
+        "/documentation/events/new/",
+        {
+            "compartment": compartment,
+            "title": m.doc_event_title,
+            "description": m.doc_event_description,
+            "exact_place": m.doc_event_place,
+            "region": _term("region", "ru_ce"),
+            "confidentiality": "shareable",
+            **dates,
+        },
+        "/documentation/events/",
+    )
+    victim_id, unit_id = victim_url.strip("/").split("/")[-1], unit_url.strip("/").split("/")[-1]
+    act_url = _new(
+        lawyer,
+        f"{event_url}acts/new/",
+        {
+            "victim": victim_id,
+            "act_type": _term("act_type", "torture"),
+            "methods": [_term("method", "electric_shock")],
+            "exact_place": m.doc_act_place,
+            "stated_reason": m.doc_act_reason,
+            "consequences": m.doc_act_consequences,
+            **dates,
+        },
+        "/documentation/acts/",
+    )
+    involvement = {
+        "involvement-perpetrator": unit_id,
+        "involvement-degree": _term("involvement_degree", "carried_out"),
+        "involvement-remarks": m.doc_involvement,
+    }
+    redirected(lawyer.post(f"{act_url}involvements/", involvement), act_url)
+    testimony_url = _new(
+        lawyer,
+        f"{victim_url}testimonies/new/",
+        {
+            "text": m.doc_testimony,
+            "language": "ru",
+            "taken_by": m.doc_taken_by,
+            "taken_on": _today(),
+        },
+        "/documentation/testimonies/",
+    )
+    consent = {
+        "consent-use": "court",
+        "consent-granted": "yes",
+        "consent-anonymised": "named",
+        "consent-obtained_how": "signed_form",
+        "consent-obtained_by": m.doc_consent_by,
+        "consent-obtained_on": _today(),
+        "consent-note": m.doc_consent_note,
+    }
+    redirected(lawyer.post(f"{testimony_url}consents/", consent), testimony_url)
+    withdrawn = lawyer.post(
+        f"{testimony_url}withdraw/", {"withdraw-use": "court", "withdraw-reason": m.doc_withdrawal}
+    )
+    assert withdrawn.status_code == 200
+    source = {
+        "source-testimony": testimony_url.strip("/").split("/")[-1],
+        "source-connection": _term("source_connection", "victim"),
+        "source-document": m.doc_source_document,
+        "source-remarks": m.doc_source_remarks,
+    }
+    redirected(lawyer.post(f"{event_url}sources/", source), event_url)
+    second_url = _new(
+        lawyer,
+        "/documentation/events/new/",
+        {
+            "compartment": compartment,
+            "title": "Second wave",
+            "confidentiality": "shareable",
+            "start_precision": "unknown",
+            "end_precision": "unknown",
+        },
+        "/documentation/events/",
+    )
+    chain = {
+        "chain-to_event": second_url.strip("/").split("/")[-1],
+        "chain-chain_type": _term("chain_type", "precedes"),
+        "chain-remarks": m.doc_chain_remarks,
+    }
+    redirected(lawyer.post(f"{event_url}chains/", chain), event_url)
+    owner = User.objects.get(username="zlawyer").pk
+    referral_url = _new(
+        lawyer,
+        "/documentation/referrals/new/",
+        {
+            "compartment": compartment,
+            "intervention_type": _term("intervention_type", "demand_investigation"),
+            "recipient": m.doc_recipient,
+            "recipient_kind": "domestic_authority",
+            "through": m.doc_through,
+            "sent_what": m.doc_sent_what,
+            "asked": m.doc_asked,
+            "sent_on": _today(),
+            "owner": owner,
+            "events": [event_url.strip("/").split("/")[-1]],
+        },
+        "/documentation/referrals/",
+    )
+    answer = {
+        "answer-received_on": _today(),
+        "answer-status_after": "refused",
+        "answer-response": _term("response", "denied"),
+        "answer-summary": m.doc_answer_summary,
+        "answer-document": m.doc_answer_document,
+    }
+    redirected(lawyer.post(f"{referral_url}answers/", answer), referral_url)
+    redirected(lawyer.post(f"{victim_url}case/", {"link-case": str(people.case_id)}), victim_url)
+    # Positive control: every marker is on the page of its record
+    shown(page(lawyer.get(victim_url)), m.doc_victim, m.doc_other_names, m.doc_person_description)
+    shown(
+        page(lawyer.get(event_url)),
+        m.doc_event_title,
+        m.doc_event_description,
+        m.doc_event_place,
+        m.doc_perpetrator,
+        m.doc_source_document,
+        m.doc_source_remarks,
+        m.doc_chain_remarks,
+        m.doc_recipient,
+    )
+    shown(
+        page(lawyer.get(act_url)),
+        m.doc_act_place,
+        m.doc_act_reason,
+        m.doc_act_consequences,
+        m.doc_involvement,
+    )
+    shown(
+        page(lawyer.get(testimony_url)),
+        m.doc_testimony,
+        m.doc_taken_by,
+        m.doc_consent_by,
+        m.doc_consent_note,
+        m.doc_withdrawal,
+    )
+    shown(
+        page(lawyer.get(referral_url)),
+        m.doc_through,
+        m.doc_sent_what,
+        m.doc_asked,
+        m.doc_answer_summary,
+        m.doc_answer_document,
+    )
+    shown(page(lawyer.get(f"/cases/{people.case_id}/")), m.doc_victim)
+
+
 def all_writes(people: People, m: Any) -> list[str]:
     """Every write above, in an order the pipeline allows; returns the codenames shown."""
     codename = public_request(m)
@@ -491,5 +683,6 @@ def all_writes(people: People, m: Any) -> list[str]:
     tasks_and_checkins(people, m)
     shelters(people, m)
     relocation(people, m)
+    documentation(people, m)
     case_close(people, m)
     return [codename, operator_codename]

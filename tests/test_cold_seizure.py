@@ -4,7 +4,9 @@ Data with distinctive markers goes in through the app's own views (an invited ca
 with a marker passphrase, writes a case with a marker name, alias, phone, location and
 notes; then every other free-text field gets its own marker from the role that types it:
 the case's edit form, the pipeline's reasons, expenses, tasks and check-ins, shelters and
-their board, documents, applications and journeys, the public request form with a photo
+their board, documents, applications and journeys, the documentation of abuses (the record,
+a testimony with its consent given and withdrawn, a referral and its answer), the public
+request form with a photo
 whose file name, EXIF and comment name the person, the status page, the triage desk and
 operator intake: see tests/seizure_writes.py). The server is stopped (every database
 connection closed, logs flushed) and what a seizure yields is scanned: the database (the
@@ -133,6 +135,32 @@ class Markers:
     operator_message: str = f"Called the hotline: Qxcallermessage{TAG}"
     operator_birth_date: str = f"17 March 1994 Qxbirth{TAG}"
     operator_partner: str = f"Qxreferrer{TAG} network"
+    # Documentation of abuses: the record, the testimony and its consent, a referral
+    doc_victim: str = f"Said-Magomed Qxdocvictim{TAG}ov"
+    doc_other_names: str = f"Саид Кхдругоеимя{TAG}"
+    doc_person_description: str = f"Works at the Qxdocwork{TAG} market, 24"
+    doc_perpetrator: str = f"Qxdocunit{TAG} patrol regiment"
+    doc_event_title: str = f"Detentions at Qxdoctitle{TAG}"
+    doc_event_description: str = f"Men held in the Qxdocdescription{TAG} basement"
+    doc_event_place: str = f"Former Qxdocplace{TAG} police station, Argun"
+    doc_act_place: str = f"Cell 3 of Qxdocactplace{TAG}"
+    doc_act_reason: str = f"They said Qxdocreason{TAG} named him"
+    doc_act_consequences: str = f"Burns on both hands, Qxdocconsequence{TAG}"
+    doc_involvement: str = f"Commander Qxdocinvolvement{TAG} gave the order"
+    doc_testimony: str = f"Меня держали в подвале, Кхпоказания{TAG}, били током"
+    doc_taken_by: str = f"Interviewer Qxdoctakenby{TAG}"
+    doc_consent_by: str = f"Lawyer Qxdocconsentby{TAG}"
+    doc_consent_note: str = f"Signed in the Qxdocconsentnote{TAG} flat"
+    doc_withdrawal: str = f"His brother Qxdocwithdrawal{TAG} found out"
+    doc_source_document: str = f"Novaya Gazeta article by Qxdocsource{TAG}"
+    doc_source_remarks: str = f"Confirmed by Qxdocremarks{TAG}"
+    doc_chain_remarks: str = f"The roundup after Qxdocchain{TAG} was arrested"
+    doc_recipient: str = f"Investigator Qxdocrecipient{TAG}"
+    doc_through: str = f"Aide of the ombudsman Qxdocthrough{TAG}"
+    doc_sent_what: str = f"Letter Qxdocsentwhat{TAG} with the list of the disappeared"
+    doc_asked: str = f"Find Qxdocasked{TAG} and open a criminal case"
+    doc_answer_summary: str = f"No grounds, Qxdocanswer{TAG} denies it"
+    doc_answer_document: str = f"Letter Qxdocanswerdoc{TAG}/2017"
 
     def needles(self) -> dict[str, str]:
         """The distinctive part of each value, each whole value, and each phone's digits."""
@@ -342,6 +370,8 @@ def _seize_what_the_app_wrote(org: Org, tmp_path: Path) -> Written:
         tmp_path=tmp_path,
     )
     writes.grant(admin, compartment_id, coordinator.user)
+    lawyer = org.staff("zlawyer", Role.LAWYER)
+    writes.grant(admin, compartment_id, lawyer.user)
     people = writes.People(
         admin=admin,
         worker=worker,
@@ -355,6 +385,7 @@ def _seize_what_the_app_wrote(org: Org, tmp_path: Path) -> Written:
         desk_staff=desk,
         compartment_id=compartment_id,
         case_id=case_id,
+        lawyer=login(Client(), lawyer),
     )
     codenames = writes.all_writes(people, MARKERS)
     # Something the app must log: a 404 (path and status only).

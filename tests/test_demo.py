@@ -9,6 +9,16 @@ from django.utils import timezone
 
 from corridor.cases.models import Case, CaseTransition
 from corridor.core.demo import demo_create
+from corridor.documentation.consent import consent_for
+from corridor.documentation.models import (
+    Act,
+    ConsentWithdrawal,
+    Event,
+    EventChain,
+    Person,
+    Referral,
+)
+from corridor.documentation.models import Testimony as DocTestimony
 from corridor.intake.models import Submission
 from corridor.relocation.models import Application
 from corridor.shelters.models import PlacementRequest, Shelter
@@ -58,3 +68,37 @@ def test_it_builds_a_history_like_the_2017_evacuation() -> None:
     assert Submission.objects.count() >= 8
     assert WatchEntry.objects.count() == 1
     assert Vetting.objects.exclude(proposed_by=None).exists()
+
+
+def test_it_documents_the_spring_2017_detentions() -> None:
+    # When the demo is created
+    demo_create()
+    # Then the detentions of 2017 in the Chechen Republic are events, chained
+    events = Event.objects.filter(region__code="RU-CE", start_month__year=2017)
+    assert events.count() == 3 and EventChain.objects.count() == 2
+    # With acts of detention, torture, killing (three men, dead) and disappearance
+    kinds = Counter(Act.objects.values_list("act_type__key", flat=True))
+    assert kinds["arbitrary_arrest"] and kinds["torture"] and kinds["enforced_disappearance"]
+    killed = Act.objects.filter(act_type__key="extrajudicial_execution", victim_status__key="dead")
+    assert killed.values("victim").distinct().count() == 3
+    # Victims linked to demo cases of the North compartment, with their testimonies
+    linked = Person.objects.exclude(case=None)
+    assert linked.count() == 3
+    assert set(linked.values_list("case__compartment__name", flat=True)) == {
+        "North Caucasus evacuations"
+    }
+    assert DocTestimony.objects.filter(person__in=linked).count() == 3
+    # Testimonies with different consents, one of them withdrawn
+    verdicts = {
+        tuple(consent_for(t.pk, use).allowed for use in ("court", "domestic_authority", "media"))
+        for t in DocTestimony.objects.all()
+    }
+    assert len(verdicts) >= 3
+    withdrawal = ConsentWithdrawal.objects.get()
+    assert not consent_for(withdrawal.consent.testimony_id, withdrawal.consent.use).allowed
+    # The ombudsman forwarded to the Investigative Committee, which opened no investigation
+    committee = Referral.objects.get(parent__recipient_kind="ombudsman")
+    assert committee.status == "refused"
+    assert committee.answers.get().response.key == "denied"
+    # And the report to the UN waits past its deadline
+    assert Referral.objects.filter(recipient_kind="international", overdue=True).exists()

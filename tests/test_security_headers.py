@@ -104,6 +104,12 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "document_id": uuid.uuid4(),
         "application_id": uuid.uuid4(),
         "leg_id": uuid.uuid4(),
+        # documentation: ids of nothing (the administrator's role may not read it: 403)
+        "event_id": uuid.uuid4(),
+        "act_id": uuid.uuid4(),
+        "person_id": uuid.uuid4(),
+        "testimony_id": uuid.uuid4(),
+        "referral_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 

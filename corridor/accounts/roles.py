@@ -59,6 +59,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "intake.triage": frozenset({Role.COORDINATOR, Role.TRIAGE}),
     "intake.approve": frozenset({Role.COORDINATOR, Role.TRIAGE}),
     "watchlist.manage": frozenset({Role.COORDINATOR, Role.TRIAGE}),
+    # Documentation of abuses: lawyers own it (further limited to members of its compartments);
+    # coordinators see operational counts only (docs/decisions/0019-documentation-roles.md)
+    "documentation.view": frozenset({Role.LAWYER}),
+    "documentation.edit": frozenset({Role.LAWYER}),
+    "documentation.stats": frozenset({Role.LAWYER, Role.COORDINATOR}),
 }
 
 

@@ -1,4 +1,4 @@
-"""Panels other apps add to the case page (tasks, shelters, relocation).
+"""Panels other apps add to the case page (tasks, shelters, relocation, documentation).
 
 Each module named in CASE_PANELS has `case_panel(request, case) -> str`: HTML already
 rendered and escaped with `render_to_string(..., request=request)`. The case page has
@@ -17,6 +17,7 @@ CASE_PANELS = [
     "corridor.tasks.panels",
     "corridor.shelters.panels",
     "corridor.relocation.panels",
+    "corridor.documentation.panels",
 ]
 
 

@@ -9,11 +9,23 @@ from corridor.accounts.roles import PERMISSIONS, role_may
 
 def corridor(request: HttpRequest) -> dict[str, Any]:
     """`staff_verified`, and `may`: the permissions of the user's role, so the navigation
-    offers only what the role may open (the views check again)."""
+    offers only what the role may open (the views check again); for a lawyer, the number of
+    their referrals waiting past their deadline."""
     user = getattr(request, "user", None)
     verified = bool(
         user and user.is_authenticated and getattr(user, "is_verified", lambda: False)()
     )
     role = getattr(user, "role", "") if verified else ""
     may = frozenset(name for name in PERMISSIONS if role and role_may(role, name))
-    return {"staff_verified": verified, "may": may}
+    return {
+        "staff_verified": verified,
+        "may": may,
+        "documentation_overdue": _documentation_overdue(user) if "documentation.view" in may else 0,
+    }
+
+
+def _documentation_overdue(user: Any) -> int:
+    """Referrals this user follows up whose answer is past its deadline (a count only)."""
+    from corridor.documentation.models import Referral
+
+    return Referral.objects.filter(owner_id=user.pk, overdue=True).count()

@@ -17,6 +17,7 @@ from corridor.accounts.models import User
 from corridor.accounts.roles import Role
 from corridor.cases.crosscheck import cross_sources_fill
 from corridor.cases.models import Case
+from corridor.core.demo_documentation import demo_documentation_build
 from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
 from corridor.vault.actions import compartment_create, user_recovery_kit_issue
@@ -88,6 +89,10 @@ def demo_create() -> list[str]:
             demo_pipeline_build(north=north, shelter_compartment=shelter_compartment)
             written_again = Case.objects.exclude(phone_index=None).order_by("created_at").first()
             known = (written_again.full_name, written_again.phone) if written_again else None
+        with keyring_activated(keyrings["lawyer"]):
+            demo_documentation_build(
+                documentation=Compartment.objects.get(name="Documentation"), north=north
+            )
         with keyring_activated(keyrings["triage"]):
             demo_intake_build(
                 desk_compartment=Compartment.objects.get(name="Intake triage"), known=known

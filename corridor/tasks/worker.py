@@ -43,6 +43,7 @@ class WorkCounts:
     tasks_overdue: int = 0
     alerts_raised: int = 0
     failed: int = 0  # items whose claim raised: logged, retried at the next pass
+    referrals_overdue: int = 0  # corridor.documentation.deadlines
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,12 @@ def work_once(now: datetime | None = None) -> WorkCounts:
         failed_schedules.update(one.schedule_id for one in failed_checkins)
         if len(missed) < BATCH:
             break
+    # Referral deadlines (an app above this one: imported here, where it is used)
+    from corridor.documentation.deadlines import referral_deadlines_pass
+
     return WorkCounts(
         tasks_overdue=overdue,
         alerts_raised=alerts,
+        referrals_overdue=referral_deadlines_pass(now),
         failed=len(failed_tasks) + len(failed_schedules),
     )

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         failed = f"; items failed: {counts.failed}" if counts.failed else ""
         self.stdout.write(
             f"tasks marked overdue: {counts.tasks_overdue}; alerts raised: {counts.alerts_raised}"
-            f"; sessions ended: {sessions_ended}{failed}"
+            f"; referrals overdue: {counts.referrals_overdue}; sessions ended: {sessions_ended}{failed}"
         )
 
     def _work(self, interval: float) -> WorkCounts:
@@ -103,7 +103,13 @@ class Command(BaseCommand):
                 if until_work <= 0:
                     counts, until_work = self._work(interval), interval
                 ended = sessions_expire(timezone.now())
-                if counts.tasks_overdue or counts.alerts_raised or counts.failed or ended:
+                if (
+                    counts.tasks_overdue
+                    or counts.alerts_raised
+                    or counts.referrals_overdue
+                    or counts.failed
+                    or ended
+                ):
                     self._report(counts, ended)
                 failures = 0
                 pause = min(until_work, SWEEP_SECONDS)

@@ -1,0 +1,1 @@
+"""Documentation of abuses: events, acts, persons, testimonies with consent, referrals."""
