@@ -52,7 +52,7 @@ def _size(content: bytes) -> tuple[int, int]:
 
 def _post(path: str, files: list[tuple[str, bytes]]) -> Any:
     uploads = [SimpleUploadedFile(name, data) for name, data in files]
-    return Client().post(path, {**FIELDS, "attachments": uploads})
+    return Client(HTTP_ORIGIN="http://testserver").post(path, {**FIELDS, "attachments": uploads})
 
 
 def _nothing_stored() -> bool:
