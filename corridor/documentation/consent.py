@@ -176,7 +176,7 @@ def consent_withdraw(
     with transaction.atomic():
         latest = consent_latest(testimony.pk, use)
         if latest is not None:
-            latest = Consent.objects.select_for_update().filter(pk=latest.pk).first()
+            latest = Consent.objects.select_for_update(no_key=True).filter(pk=latest.pk).first()
         if latest is None or not latest.granted or _withdrawal_of(latest) is not None:
             raise ValidationError(_("No consent is in force for this use: nothing to withdraw."))
         withdrawal = ConsentWithdrawal(
