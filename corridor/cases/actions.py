@@ -33,6 +33,7 @@ from corridor.cases.models import (
 )
 from corridor.cases.pipeline import Move, TransitionRefused, move_require, stage_expect
 from corridor.cases.search import case_search_terms_rebuild
+from corridor.cases.signals import case_move_checking, case_moved
 from corridor.vault.models import Compartment, Membership
 
 REASON_MAX = 5000
@@ -228,7 +229,8 @@ def case_move_to_stage(
     Raises TransitionRefused, changing nothing, for a move the table does not hold, a missing
     reason or outcome, or a time in the future, before the case began or before its last
     move; and, given `expected_stage` (the stage a view checked the mover's permission for),
-    if the case is no longer there. The case row is locked first, so two moves at once
+    if the case is no longer there; or if a receiver of `signals.case_move_checking` refuses
+    it (a move back to "sheltered" with no bed). The case row is locked first, so two moves at once
     cannot both apply; FOR NO KEY UPDATE, so the foreign-key checks of other writers'
     expenses, tasks and alerts on this case, made at their commit while they hold the audit
     head, never wait for a move that waits for the head (decision 0018). Safe inside an
@@ -247,6 +249,9 @@ def case_move_to_stage(
         _move_check(move, reason, outcome)
         last = case.transitions.order_by("-seq").values_list("seq", "at").first()
         _time_check(at, row["created_at"], last[1] if last else None)
+        case_move_checking.send(
+            Case, case=case, source=move.source, target=to_stage, backward=move.backward, at=at
+        )
         closing = to_stage == Stage.CLOSED
         updates = {
             "stage": to_stage,
@@ -271,6 +276,7 @@ def case_move_to_stage(
         audit_record(
             actor_id=actor_id, action=move.permission, object_type="case", object_id=str(case.pk)
         )
+        case_moved.send(Case, case=case, transition=transition, actor_id=actor_id)
     return transition
 
 

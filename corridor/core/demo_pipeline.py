@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import iuliia
@@ -186,6 +186,21 @@ def _shelter(desk: _Desk, route: _Route) -> Placement | None:
     return placement
 
 
+def _shelter_again(desk: _Desk, route: _Route) -> None:
+    """After a failed flight: his stay ended when he left; back to the shelter if the board
+    finds him a bed, otherwise he waits for the next flight in a rented flat."""
+    try:
+        placement = _shelter(desk, route)
+    except ValidationError:
+        return  # a request of his is still waiting for the board
+    if placement is None:
+        return
+    back = timezone.make_aware(datetime.combine(placement.starts_on, time(21, 0)))
+    back = max(back, route.at)
+    if back < desk.now:
+        route.move("sheltered", back, reason="Рейс не состоялся: вернулся в шелтер.")
+
+
 def _papers(desk: _Desk, route: _Route) -> None:
     rng = desk.rng
     document_create(
@@ -263,10 +278,14 @@ def _depart(desk: _Desk, route: _Route, country: Country) -> bool:
         )
         desk.summary.failed_travel += 1
         route.at = flight
+        route.case.refresh_from_db()
+        if route.case.stage == "departure":
+            _shelter_again(desk, route)
         retry = route.later(5, 15)
         if retry is None:
             return False
-        route.move("departure", retry)
+        if route.case.stage != "departure":
+            route.move("departure", retry)
         flight = route.later(1, 4)
         if flight is None:
             return False

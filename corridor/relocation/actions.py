@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from corridor.audit.log import audit_record
 from corridor.cases.actions import case_move_to_stage
 from corridor.cases.models import Case, Stage
+from corridor.cases.pipeline import TransitionRefused
 from corridor.relocation.models import (
     Application,
     ApplicationOutcome,
@@ -553,7 +554,8 @@ def _travel_write(
 ) -> TravelLeg:
     """Check, fill in, save and audit a journey (new, or the locked copy being changed), and
     move a case in departure: back to sheltered when an international leg failed, on to
-    arrived when the arrival leg was completed. Inside the caller's transaction; the case
+    arrived when the arrival leg was completed (not back to sheltered if the person has no
+    bed that day: `leg.move_refused` then says why). Inside the caller's transaction; the case
     row is locked first."""
     case = Case.objects.select_for_update(no_key=True).get(pk=leg.case_id)
     _travel_check(
@@ -576,9 +578,20 @@ def _travel_write(
     if not changed or case.stage != Stage.DEPARTURE:
         return leg
     if leg.outcome == TravelOutcome.FAILED and leg.kind in ABROAD:
-        case_move_to_stage(
-            actor_id=actor_id, case=case, to_stage=Stage.SHELTERED, reason=leg.failure_reason, at=at
-        )
+        try:
+            case_move_to_stage(
+                actor_id=actor_id,
+                case=case,
+                to_stage=Stage.SHELTERED,
+                reason=leg.failure_reason,
+                at=at,
+            )
+        except TransitionRefused as refused:
+            if refused.code != "no_bed":
+                raise
+            # No bed to go back to: the journey is recorded, the case stays in departure,
+            # and the page says why (decision 0025).
+            leg.move_refused = " ".join(refused.messages)
     elif leg.outcome == TravelOutcome.COMPLETED and leg.kind == TravelKind.ARRIVAL:
         case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.ARRIVED, at=at)
     return leg

@@ -218,6 +218,9 @@ class TravelLeg(VaultRecord):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    # Set by the action that saved it, when the move it implies was refused (not a column).
+    move_refused: str = ""
+
     AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("travel_leg", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "case": OPERATIONAL,

@@ -137,10 +137,14 @@ def _record_page(
     )
 
 
-def _saved(request: HttpRequest, case: Case) -> HttpResponse:
-    """Back to the case, saying so if the record moved it along the pipeline."""
+def _saved(request: HttpRequest, case: Case, saved: object = None) -> HttpResponse:
+    """Back to the case, saying so if the record moved it along the pipeline (or why the
+    move it implies was refused)."""
     stage = Case.objects.values_list("stage", flat=True).get(pk=case.pk)
     messages.success(request, _("Saved."))
+    refused = getattr(saved, "move_refused", "")
+    if refused:
+        messages.warning(request, refused)
     if stage != case.stage:
         messages.info(
             request, _("The case moved to the stage: %(stage)s.") % {"stage": Stage(stage).label}
@@ -161,11 +165,11 @@ def _record_form(
     otherwise (or if the action refuses it) show the form again with the message."""
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.cleaned_data)
+            saved = save(form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _saved(request, case)
+            return _saved(request, case, saved)
     return _record_page(request, case, form, title=title, travel=travel)
 
 

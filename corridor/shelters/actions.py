@@ -17,7 +17,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from corridor.audit.log import audit_record
-from corridor.cases.models import Case
+from corridor.cases.actions import case_move_to_stage
+from corridor.cases.models import Case, Stage
+from corridor.cases.pipeline import move_find
 from corridor.shelters.models import (
     STAY_CAP_DAYS,
     WARN_DAYS_BEFORE,
@@ -230,11 +232,14 @@ def placement_create(
     starts_on: date,
     planned_end: date | None = None,
     note: str = "",
+    move_case: bool = False,
 ) -> Placement:
     """Place the person of an approved request from `starts_on` until `planned_end` (default,
     and at most: the shelter's cap on a stay). Refused, changing nothing, if the shelter is
     full on any day of the stay, the person has an overlapping stay, the stay ends before it
-    starts, or it starts before the case began."""
+    starts, or it starts before the case began. With `move_case`, the case moves to
+    "sheltered" in the same transaction (refused with the pipeline's reason if it cannot, or
+    if the stay starts on a day to come)."""
     today = timezone.localdate()
     with transaction.atomic():
         # Lock order: case, then shelter (every writer of placements takes them in this order).
@@ -284,7 +289,21 @@ def placement_create(
             object_type="placement",
             object_id=str(placement.pk),
         )
+        if move_case:
+            _case_shelter(actor_id, case.pk, starts_on, today)
     return placement
+
+
+def _case_shelter(actor_id: int, case_id: uuid.UUID, starts_on: date, today: date) -> None:
+    """Move the case to "sheltered" as its person takes the bed (placement_create)."""
+    if starts_on > today:
+        raise ValidationError(
+            _("The case can move to “Sheltered” only once the stay has begun: place without it.")
+        )
+    case = Case.objects.get(pk=case_id)
+    move = move_find(case.stage, Stage.SHELTERED)
+    reason = str(_("Placed in a shelter.")) if move is not None and move.backward else ""
+    case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.SHELTERED, reason=reason)
 
 
 def placement_end(*, actor_id: int, placement: Placement, ends_on: date) -> Placement:

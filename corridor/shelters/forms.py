@@ -92,6 +92,15 @@ class PlaceForm(forms.Form):
         label=_("Planned to leave on (empty: at the cap)"), required=False, widget=DateInput
     )
     note = forms.CharField(label=_("Room, bed, needs"), required=False, max_length=2000)
+    move_case = forms.BooleanField(
+        label=_("Also move the case to “Sheltered”"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, offer_move: bool = True, **kwargs: Any) -> None:
+        """`offer_move`: the case can move to "sheltered" and the user may move it."""
+        super().__init__(*args, **kwargs)
+        if not offer_move:
+            del self.fields["move_case"]
 
 
 class EndForm(forms.Form):

@@ -14,7 +14,8 @@ from django.utils import timezone
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import request_compartment_ids
-from corridor.cases.models import Case
+from corridor.cases.models import Case, Stage
+from corridor.cases.pipeline import move_find
 from corridor.shelters.access import shelters_visible
 from corridor.shelters.forms import EndForm, PlaceForm, PlaceRequestForm
 from corridor.shelters.models import Decision, Placement, PlacementRequest
@@ -37,6 +38,12 @@ class StayLine:
     readable: bool
     status: StayStatus
     may_end: bool
+
+
+def move_offered(user: Any, case: Case) -> bool:
+    """Whether placing the person may also move the case to "sheltered", in the same step."""
+    move = move_find(case.stage, Stage.SHELTERED)
+    return move is not None and user.may(move.permission)
 
 
 def case_panel(request: HttpRequest, case: Case) -> str:
@@ -91,7 +98,9 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         "request_form": PlaceRequestForm(shelters=shelters)
         if shelters is not None and listed
         else None,
-        "place_form": PlaceForm(auto_id=False, initial={"starts_on": today}),
+        "place_form": PlaceForm(
+            auto_id=False, initial={"starts_on": today}, offer_move=move_offered(user, case)
+        ),
         "end_form": EndForm(auto_id=False, initial={"ends_on": today}),
     }
     return render_to_string("shelters/panel.html", context, request=request)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, request_compartment_ids
+from corridor.cases.models import Case
 from corridor.core.posted import posted_write
 from corridor.shelters import actions
 from corridor.shelters.access import (
@@ -41,6 +42,7 @@ from corridor.shelters.forms import (
 )
 from corridor.shelters.models import DECISION_WITHIN_DAYS, Decision, PlacementRequest
 from corridor.shelters.occupancy import shelter_occupancy, shelters_occupied_on
+from corridor.shelters.panels import move_offered
 from corridor.vault.models import Compartment
 
 GET = require_http_methods(["GET"])
@@ -248,11 +250,12 @@ def place(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     placement_request = placement_request_for_user(
         request, request_id, permission="shelter.request", case_member=True
     )
-    actor_id = staff_user(request).pk
+    user = staff_user(request)
+    case = Case.objects.get(pk=placement_request.case_id)
     posted_write(
         request,
-        PlaceForm(request.POST),
-        lambda data: actions.placement_create(actor_id=actor_id, request=placement_request, **data),
+        PlaceForm(request.POST, offer_move=move_offered(user, case)),
+        lambda data: actions.placement_create(actor_id=user.pk, request=placement_request, **data),
         _("Placed."),
     )
     return redirect("cases:detail", case_id=placement_request.case_id)

@@ -20,6 +20,11 @@ from corridor.accounts.roles import Role
 from corridor.cases.actions import case_create, case_move_to_stage
 from corridor.cases.models import Case
 from corridor.relocation.actions import country_create
+from corridor.shelters.actions import (
+    placement_request_create,
+    placement_request_decide,
+    shelter_create,
+)
 from corridor.vault.keyring import keyring_activated
 
 from .conftest import Browsing
@@ -30,6 +35,7 @@ NAME = "Дадаев Магомед Русланович"
 LATIN = "Magomed Dadaev"
 REFUSAL = "Отказ: не доказана угроза преследования."
 FAILURE = "Сняли с рейса на паспортном контроле."
+PLACED = "Placed in a shelter."
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -178,6 +184,20 @@ def test_it_finds_a_person_by_latin_name_and_moves_the_case_to_arrived(
     _assert_same_origin(browsing)
 
 
+def _place_approved(org: Org, coordinator: Staff, case: Case) -> None:
+    """A shelter of North whose board has approved a place for the case."""
+    with keyring_activated(coordinator.keyring):
+        shelter = shelter_create(
+            actor_id=coordinator.user.pk,
+            compartment=org.compartment("North"),
+            name="Safe flat",
+            address="Street 1",
+            capacity=4,
+        )
+        request = placement_request_create(actor_id=coordinator.user.pk, case=case, shelter=shelter)
+        placement_request_decide(actor_id=coordinator.user.pk, request=request, approve=True)
+
+
 # The cells of each row, tab-separated (the second is the move).
 _ROW_TEXT = "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()).join('\\t'))"
 
@@ -215,6 +235,7 @@ def test_it_sends_a_case_back_on_a_refused_visa_and_a_failed_flight(
     coordinator = org.staff("coordinator", Role.COORDINATOR, ("North",))
     country_create(actor_id=coordinator.user.pk, code="DE", name_en="Germany", name_ru="Германия")
     case = _case_in_departure(org, worker, coordinator)
+    _place_approved(org, coordinator, case)
     today = timezone.localdate().isoformat()
     page = browsing.page
     _in_english(browsing)
@@ -252,12 +273,23 @@ def test_it_sends_a_case_back_on_a_refused_visa_and_a_failed_flight(
     form.locator("select[name=outcome]").select_option("failed")
     form.locator("textarea[name=failure_reason]").fill(FAILURE)
     form.locator("button[type=submit]").click()
-    # Then the case is back at sheltered, with the failure as the reason
+    # Then the journey is recorded but the case stays in departure: he has no bed to go
+    # back to, and the page says so
+    expect(page.locator("main .messages")).to_contain_text("has no bed in a shelter")
+    expect(_stage(page)).to_contain_text("Departure")
+    expect(_timeline(page)).to_have_count(10)
+    expect(page.locator("#relocation")).to_contain_text("Failed")
+    browsing.screenshot("pipeline-flight-failed")
+
+    # When the board's approved place is taken, with the case moved in the same step
+    place = page.locator("#shelter form[action*='/place/']")
+    expect(place.locator("input[name=place-move_case]")).to_be_checked()
+    place.locator("button").click()
+    # Then the case is back at sheltered, a backward move saying why
     expect(_stage(page)).to_contain_text("Sheltered")
     expect(_timeline(page)).to_have_count(11)
-    _expect_last_move(page, "Departure → Sheltered", by="worker", reason=FAILURE)
+    _expect_last_move(page, "Departure → Sheltered", by="worker", reason=PLACED)
     expect(_timeline(page).last.locator(".tag")).to_have_text("back")
-    browsing.screenshot("pipeline-flight-failed")
 
     # When they fly again and the arrival is recorded as completed
     _move(page, "departure", "Departure")
@@ -276,7 +308,7 @@ def test_it_sends_a_case_back_on_a_refused_visa_and_a_failed_flight(
     backward = [row.split("\t")[1:4:2] for row in rows if re.search(r"\bback\b", row)]
     assert backward == [
         ["Departure → Application back", REFUSAL],
-        ["Departure → Sheltered back", FAILURE],
+        ["Departure → Sheltered back", PLACED],
     ]
     browsing.screenshot("pipeline-arrived-after-setbacks")
     _assert_same_origin(browsing)

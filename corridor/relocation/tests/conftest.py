@@ -16,6 +16,13 @@ from corridor.cases.actions import case_create, case_move_to_stage
 from corridor.cases.models import Case
 from corridor.relocation.actions import country_create
 from corridor.relocation.models import Country, Pathway
+from corridor.shelters.actions import (
+    placement_create,
+    placement_request_create,
+    placement_request_decide,
+    shelter_create,
+)
+from corridor.shelters.models import Placement
 from corridor.vault.keyring import keyring_activated
 
 
@@ -52,6 +59,23 @@ def case_in_departure(staff: Staff, org: Org, compartment: str = "North") -> Cas
     moves = [("request", at("2017-05-01"))]
     moves += [(stage, at(f"2017-05-0{i + 2}")) for i, stage in enumerate(TO_DEPARTURE)]
     return case_with_history(staff, org, moves, compartment)
+
+
+def bed_from(staff: Staff, org: Org, case: Case, day: str) -> Placement:
+    """A stay in a shelter of the case's compartment from `day` (the board said yes)."""
+    shelter = shelter_create(
+        actor_id=staff.user.pk,
+        compartment=org.compartment("North"),
+        name="Safe flat",
+        address="Test street 1",
+        capacity=2,
+        at=at("2017-04-01"),
+    )
+    request = placement_request_create(
+        actor_id=staff.user.pk, case=case, shelter=shelter, at=at(day)
+    )
+    placement_request_decide(actor_id=staff.user.pk, request=request, approve=True, at=at(day))
+    return placement_create(actor_id=staff.user.pk, request=request, starts_on=at(day).date())
 
 
 def audit_count() -> int:

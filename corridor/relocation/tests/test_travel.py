@@ -14,7 +14,7 @@ from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case, CaseTransition
 from corridor.relocation.actions import travel_leg_create, travel_leg_outcome_record
 from corridor.relocation.models import Country, TravelLeg
-from corridor.relocation.tests.conftest import at, audit_count, case_in_departure
+from corridor.relocation.tests.conftest import at, audit_count, bed_from, case_in_departure
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +36,10 @@ def _planned(worker: Staff, case: Case, country: Country, kind: str = "departure
 def test_it_moves_a_case_in_departure_back_to_sheltered_on_failed_travel(
     org: Org, worker: Staff, germany: Country
 ) -> None:
-    # Given a case in departure with a planned flight
+    # Given a case in departure with a planned flight, and a bed again on the day it fails
     case = case_in_departure(worker, org)
     leg = _planned(worker, case, germany)
+    bed_from(worker, org, case, "2017-05-20")
     # When the flight is recorded as failed
     failed = travel_leg_outcome_record(
         actor_id=worker.user.pk,
@@ -62,6 +63,29 @@ def test_it_moves_a_case_in_departure_back_to_sheltered_on_failed_travel(
         cursor.execute("SELECT to_place_sealed, failure_reason_sealed FROM relocation_travelleg")
         raw = b"".join(bytes(value) for value in cursor.fetchone())
     assert b"Vilnius" not in raw and b"Marker-8812" not in raw
+
+
+def test_it_keeps_a_case_in_departure_when_the_failed_flight_finds_no_bed(
+    org: Org, worker: Staff, germany: Country
+) -> None:
+    # Given a case in departure whose stay ended when he left, and a planned flight
+    case = case_in_departure(worker, org)
+    leg = _planned(worker, case, germany)
+    moves = CaseTransition.objects.filter(case=case).count()
+    # When the flight is recorded as failed
+    failed = travel_leg_outcome_record(
+        actor_id=worker.user.pk,
+        leg=leg,
+        outcome="failed",
+        travelled_on=date(2017, 5, 20),
+        failure_reason=FAILURE,
+        at=at("2017-05-20", "22:00"),
+    )
+    # Then the failure is recorded, but the case is not moved to a bed he does not have
+    assert TravelLeg.objects.get(pk=leg.pk).outcome == "failed"
+    assert Case.objects.get(pk=case.pk).stage == "departure"
+    assert CaseTransition.objects.filter(case=case).count() == moves
+    assert "no bed" in failed.move_refused
 
 
 def test_it_moves_a_case_in_departure_to_arrived_on_a_completed_arrival(
@@ -168,4 +192,7 @@ def test_it_records_failed_travel_through_the_screen(
         },
     )
     assert response.status_code == 302
-    assert Case.objects.get(pk=case.pk).stage == "sheltered"
+    # He has no bed to go back to: the case stays in departure and the page says why
+    assert Case.objects.get(pk=case.pk).stage == "departure"
+    shown = client.get(response["Location"]).content.decode()
+    assert "This person has no bed in a shelter on" in shown
