@@ -69,7 +69,7 @@ def _quoted(text: str) -> str:
     return "".join(c for c in text if c not in '"\\\r\n')
 
 
-def _header_rewritten(block: bytes, number: int) -> tuple[bytes, bool, bool]:
+def _header_rewritten(block: bytes, number: int, empty: bool) -> tuple[bytes, bool, bool]:
     """The header block of one part (UTF-8), whether it is a file part, whether it changed."""
     lines = block.split(b"\r\n")
     changed = False
@@ -82,7 +82,8 @@ def _header_rewritten(block: bytes, number: int) -> tuple[bytes, bool, bool]:
         name, _sep, value = line.partition(":")
         if name.strip().lower() == "content-disposition":
             kind, params = parse_header_parameters(value.strip())
-            if "filename" in params:
+            # filename="" with no content is a browser's "no file chosen": not a file
+            if "filename" in params and (params["filename"] or not empty):
                 is_file = True
                 if not _clean_name(params["filename"]):
                     params["filename"] = f"file-{number}"
@@ -119,7 +120,8 @@ def body_scan(body: bytes, boundary: bytes) -> Scan:
             continue
         block = body[after + 2 : header_end] if body[after : after + 2] == b"\r\n" else b""
         if block:
-            new_block, is_file, changed = _header_rewritten(block, file_parts + 1)
+            empty = following == header_end + 4
+            new_block, is_file, changed = _header_rewritten(block, file_parts + 1, empty)
         else:
             new_block, is_file, changed = block, False, False
         file_parts += is_file

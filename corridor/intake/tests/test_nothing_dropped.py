@@ -124,6 +124,13 @@ def test_a_request_whose_file_would_be_lost_is_refused_clearly_and_nothing_is_st
         assert MESSAGE in page
 
 
+def test_a_browsers_empty_file_input_is_not_a_file(desk: Desk) -> None:
+    # A browser sends an unused file input as a part with filename="" and no content
+    response = _post(_body(_field("message", MESSAGE), _file(b"", b"")))
+    assert response.status_code == 200 and Submission.objects.count() == 1
+    assert not SubmissionAttachment.objects.exists()
+
+
 def test_it_reads_a_name_as_cp1251_or_latin1_by_its_letters() -> None:
     assert name_decoded("Фото".encode("cp1251")) == "Фото"
     assert name_decoded("Crème brûlée".encode("latin-1")) == "Crème brûlée"
@@ -148,10 +155,12 @@ def _random_body(rng: random.Random, photo: bytes) -> tuple[bytes, int]:
         b"",
     ]
     parts = [_field("message", rng.choice([MESSAGE, "", "x" * 5]))]
-    files = rng.randrange(0, 4)
-    for _ in range(files):
+    files = 0
+    for _ in range(rng.randrange(0, 4)):
         name = rng.choice(names).replace(b'"', b"").replace(b"\r", b"").replace(b"\n", b"")
-        parts.append(_file(name, rng.choice([photo, b"", b"not an image"])))
+        content = rng.choice([photo, b"", b"not an image"])
+        parts.append(_file(name, content))
+        files += bool(name or content)  # filename="" and nothing: a browser's empty input
     rng.shuffle(parts)
     body = _body(*parts, closed=rng.random() > 0.1)
     if rng.random() < 0.15:
