@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-triage bench-index bench-faults lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-faults lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -80,6 +80,9 @@ bench-flood: venv
 
 bench-bombs: venv
 	$(BIN)/python bench/intake_bombs.py
+
+bench-fuzz-intake: venv
+	$(BIN)/pytest bench/fuzz_intake.py -q -s -p no:cacheprovider
 
 bench-triage: venv
 	$(BIN)/python bench/triage_inbox.py

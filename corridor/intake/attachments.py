@@ -97,8 +97,11 @@ def _kind(data: bytes) -> str | None:
 
 
 def _filename(name: str, extension: str) -> str:
-    stem = PurePath(name.replace("\\", "/")).stem if name else ""
+    path = PurePath(name.replace("\\", "/")) if name else PurePath()
+    # ".jpg" (a name of invisible letters and an extension) is all extension, no stem
+    stem = "" if path.stem.startswith(".") and not path.suffix else path.stem
     stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '/\\:*?"<>|')
+    stem = stem.lstrip(".")
     return f"{(stem.strip() or 'attachment')[:FILENAME_MAX]}.{extension}"
 
 

@@ -37,10 +37,10 @@ from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import public
 from corridor.intake import codename as codenames
-from corridor.intake import flood, limits
+from corridor.intake import flood, limits, multipart
 from corridor.intake.actions import submission_create, thread_find, thread_rate_subject, thread_read
 from corridor.intake.attachments import MAX_FILES, MAX_TOTAL_BYTES
-from corridor.intake.forms import CodenameForm, FollowUpForm, RequestForm
+from corridor.intake.forms import HONEYPOT, CodenameForm, FollowUpForm, RequestForm
 from corridor.intake.models import Channel
 from corridor.intake.uploads import MemoryOnlyUploadHandler
 
@@ -58,10 +58,20 @@ ORIGIN_REFUSED_STATUS = gettext_lazy(
     "site's own page (your browser named another site, or none). Open the page at this "
     "site's address and try again from there."
 )
+FILES_LOST = gettext_lazy(
+    "Your request was NOT sent, and nothing of it was kept: one of the attached files did "
+    "not arrive whole or could not be read as a file (the upload may have been cut off, or "
+    "the file's name is damaged). Attach the files again and send the request again; if it "
+    "happens again, rename the files with plain letters and digits."
+)
 
 
 class _Unreadable(Exception):
     """The body could not be parsed: too large, too many fields, broken multipart."""
+
+
+class _FilesLost(Exception):
+    """The body was cut off, or a file part in it was not read as a file (decision 0023)."""
 
 
 def _other_language(language: str) -> str:
@@ -121,13 +131,21 @@ class _FilesDropped(FileUploadHandler):
         return None
 
 
-def _post_read(request: HttpRequest, *, files: bool = True) -> None:
-    """Parse the body with files kept in memory (or dropped), or raise _Unreadable."""
+def _post_read(request: HttpRequest, *, files: bool = True, guarded: bool = False) -> None:
+    """Parse the body with files kept in memory (or dropped), or raise _Unreadable. A
+    `guarded` body (the request form's) must hold every file part it sent, in `attachments`,
+    and its closing boundary, or _FilesLost is raised (decision 0023)."""
     length = str(request.META.get("CONTENT_LENGTH") or "0").strip()
     if not length.isdigit() or int(length) > REQUEST_MAX_BYTES:
         raise _Unreadable("bad or too large Content-Length")
     handler = MemoryOnlyUploadHandler if files else _FilesDropped
     request.upload_handlers = [handler(request)]
+    scan: multipart.Scan | None = None
+    if guarded:
+        try:
+            scan = multipart.request_prepare(request, REQUEST_MAX_BYTES)
+        except multipart.Truncated:
+            raise _FilesLost("truncated") from None
     try:
         request.POST  # noqa: B018 (parses the body)
         request.FILES  # noqa: B018
@@ -141,6 +159,10 @@ def _post_read(request: HttpRequest, *, files: bool = True) -> None:
         ValueError,
     ) as exc:
         raise _Unreadable(type(exc).__name__) from None
+    if scan is not None and files:
+        kept = len(request.FILES.getlist("attachments"))
+        if kept != scan.file_parts or multipart.files_parsed(request) != kept:
+            raise _FilesLost(f"{scan.file_parts} file parts sent, {kept} read")
 
 
 def _refusal_page(
@@ -171,14 +193,29 @@ def _post_refusal(
             flood.peer_take(request, taken)
     except flood.PeerLimited as exc:
         limited = exc
+    guarded = template == "intake/form.html"
     try:
-        _post_read(request, files=limited is None)
+        _post_read(request, files=limited is None, guarded=guarded)
     except _Unreadable:
         return _refusal_page(request, template, language, blank_form, unreadable, 413)
+    except _FilesLost:
+        form = type(blank_form)(initial=_typed(request, blank_form))
+        return _refusal_page(request, template, language, form, str(FILES_LOST), 400)
     if limited is not None:
         form = type(blank_form)(request.POST)
         return _refusal_page(request, template, language, form, _messages(limited)[0], 429)
     return None
+
+
+def _typed(request: HttpRequest, form: Any) -> dict[str, str]:
+    """What the sender typed, if the body could be read that far, to show again."""
+    try:
+        fields = request.POST
+    except Exception:  # noqa: BLE001  (a body that cannot be parsed: nothing to show)
+        return {}
+    return {
+        name: fields.get(name, "") for name in form.fields if name in fields and name != HONEYPOT
+    }
 
 
 def _messages(error: ValidationError) -> list[str]:
@@ -254,7 +291,11 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
         flood.peer_take(request, {flood.STATUS: 1} | ({flood.SUBMIT: 1} if writing else {}))
     except flood.PeerLimited as exc:
         return _refusal_page(request, template, language, form, _messages(exc)[0], 429)
-    if not form.is_valid():
+    # A follow-up whose message is bad but whose codename may be right opens the thread and
+    # says why there, the text still in its box: no need to type the codename again, and the
+    # codename is shown (hidden) only on the page of the thread it opens (decision 0023).
+    message_bad = not form.is_valid() and writing and "codename" not in form.errors
+    if not form.is_valid() and not message_bad:
         return _page(request, template, language, {"form": form})
     try:
         positions = codenames.codename_positions(form.cleaned_data["codename"])
@@ -274,7 +315,7 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
     root, keys = found
     context: dict[str, Any] = {"codename": form.cleaned_data["codename"]}
     try:
-        if writing:
+        if writing and not message_bad:
             submission_create(
                 payload={"message": form.cleaned_data["message"], "language": language},
                 channel=Channel.WEB,
@@ -293,5 +334,7 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
     except ValidationError as exc:
         context["errors"] = _messages(exc)
     context["thread"] = thread_read(root, keys)
-    context["reply_form"] = FollowUpForm(initial={"codename": form.cleaned_data["codename"]})
+    context["reply_form"] = (
+        form if message_bad else FollowUpForm(initial={"codename": form.cleaned_data["codename"]})
+    )
     return _page(request, "intake/thread.html", language, context)

@@ -307,7 +307,7 @@ def test_it_refuses_a_broken_multipart_body(desk: Desk) -> None:
         b"--xyz\r\nContent-Disposition: form-data; name=\r\n\r\nbroken",
         content_type="multipart/form-data; boundary=xyz",
     )
-    assert response.status_code in (200, 413)
+    assert response.status_code in (200, 400, 413)  # 400: cut off (decision 0023)
     assert not Submission.objects.exists()
 
 
