@@ -78,7 +78,10 @@ def age_identity(private_key: bytes) -> str:
 
 def age_recipient_parse(text: str) -> bytes:
     """The 32-byte public key of an `age1...` recipient, or ValueError."""
-    hrp, payload = bech32_decode(text)
+    try:
+        hrp, payload = bech32_decode(text)
+    except ValueError:
+        hrp, payload = "", b""
     if hrp != "age" or len(payload) != 32 or text.strip() != text.strip().lower():
         raise ValueError(f"not an age X25519 recipient (age1...): {text.strip()[:12]}...")
     return payload

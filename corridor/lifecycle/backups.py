@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 import pyrage
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from corridor.audit.log import audit_record
@@ -191,7 +191,13 @@ def backup_create(
         raise BackupError(f"not an age X25519 recipient: {exc}") from exc
     seed = signing_seed()
     created = timezone.now()
-    audit_record(actor_id=None, action="backup.create", object_type="backup", object_id=out.name)
+    with transaction.atomic():
+        audit_record(
+            actor_id=None,
+            action="backup.create",
+            object_type="backup",
+            object_id=created.strftime("%Y%m%dT%H%M%SZ"),
+        )
     with _staging(Path(out).resolve().parent) as folder:
         db_name, db_path = _snapshot(folder, progress)
         members: list[tuple[str, Path]] = [(db_name, db_path), *_media_files()]
@@ -263,7 +269,7 @@ def _age_structure(path: Path) -> tuple[int, int]:
                 break
             if line.startswith(b"-> "):
                 stanzas += line.split()[1:2] == [b"X25519"]
-            elif not line.strip() or len(line) > 65:
+            elif len(line) > 65:  # a stanza body line (empty ends a body of 48n bytes)
                 raise BackupError("the age header is malformed")
         payload = size - handle.tell()
     body = payload - 16  # the stream nonce, then 64 KiB chunks each with a 16-byte tag
@@ -354,7 +360,7 @@ def backup_restore(
         try:
             with Path(path).open("rb") as source, tar_path.open("wb") as plain:
                 pyrage.decrypt_io(source, plain, [identity])
-        except pyrage.DecryptError as exc:
+        except (pyrage.DecryptError, OSError) as exc:
             raise BackupError(
                 f"the backup did not decrypt with this recovery key: {exc}"
             ) from exc
