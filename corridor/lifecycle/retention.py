@@ -123,10 +123,17 @@ def retention_schedule(
     return found
 
 
+# Evidence of abuses is kept until a lawyer decides (decision 0019): a person documented
+# there may be linked to a case, and the case's purge must not reach the testimony.
+KEPT_APPS = frozenset({"documentation"})
+
+
 def _dependants(model: type[models.Model]) -> list[tuple[type[models.Model], str]]:
-    """(model, field name) of every model with a foreign key to `model`."""
+    """(model, field name) of every model with a foreign key to `model`, but evidence."""
     found = []
     for other in apps.get_models():
+        if other._meta.app_label in KEPT_APPS:
+            continue
         for field in other._meta.concrete_fields:
             if field.is_relation and field.related_model is model and other is not model:
                 found.append((other, field.name))

@@ -238,3 +238,12 @@ def test_the_destroyed_key_bytes_are_not_left_in_the_sqlite_file_or_wal() -> Non
     probe.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     probe.close()
     assert not on_disk()
+
+
+def test_a_case_purge_reaches_its_records_but_not_the_documentation_of_abuses() -> None:
+    from corridor.lifecycle.retention import _dependants
+
+    reached = {m._meta.label for m, _f in _dependants(Case)}
+    reached |= {m2._meta.label for m, _f in _dependants(Case) for m2, _f2 in _dependants(m)}
+    assert {"cases.Expense", "tasks.Task", "tasks.CheckIn", "relocation.Document"} <= reached
+    assert not any(label.startswith("documentation.") for label in reached)
