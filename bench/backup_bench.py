@@ -54,7 +54,12 @@ def measured(args: list[str], env: dict[str, str], stdin: str = "") -> tuple[flo
     # would report this process's memory as its own peak before its exec.
     launcher = [sys.executable, "-c", LAUNCHER, *args]
     process = subprocess.Popen(  # noqa: S603 - our own commands
-        launcher, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        launcher,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdin is not None  # noqa: S101
     process.stdin.write(stdin)
@@ -89,11 +94,14 @@ def main() -> None:
                 threshold=2, shares=3,
             )  # fmt: skip
             keyring = Keyring(
-                user_id=admin.pk, private_key=user_keys_unlock(user_id=admin.pk, passphrase=passphrase)
+                user_id=admin.pk,
+                private_key=user_keys_unlock(user_id=admin.pk, passphrase=passphrase),
             )
             compartment_create(actor_id=admin.pk, name="North Caucasus", member_ids=[admin.pk])
             started = time.perf_counter()
-            bulk_cases(args.cases, keyring=keyring, assignees=[admin.pk], now=timezone.now() - timedelta(1))
+            bulk_cases(
+                args.cases, keyring=keyring, assignees=[admin.pk], now=timezone.now() - timedelta(1)
+            )
             TwinTransition.objects.all().delete()  # the plaintext twins other benches compare with
             TwinCase.objects.all().delete()
             vendor = connection.vendor
@@ -117,7 +125,9 @@ def main() -> None:
                 )
                 base = measured([sys.executable, "-c", code, db_path, str(plain)], env)
             else:
-                base = measured(["pg_dump", "--format=custom", "--no-owner", "--file", str(plain), url], env)
+                base = measured(
+                    ["pg_dump", "--format=custom", "--no-owner", "--file", str(plain), url], env
+                )
             startup = measured([*manage, "shell", "-c", "pass"], env)
             out = workdir / "corridor.backup.age"
             backup = measured([*manage, "backup", "--out", str(out)], env)
@@ -128,15 +138,23 @@ def main() -> None:
             with open(workdir / "audit-public.key", encoding="ascii") as pin:
                 restore_env["CORRIDOR_AUDIT_PUBLIC_KEY"] = pin.read().strip()
             restore_env["CORRIDOR_AUDIT_CHECKPOINT_LOG"] = str(workdir / "audit-checkpoints.jsonl")
-            with throwaway_database(args.database_url, RESTORE_DATABASE, sqlite_dir=workdir / "restored") as fresh:
+            with throwaway_database(
+                args.database_url, RESTORE_DATABASE, sqlite_dir=workdir / "restored"
+            ) as fresh:
                 (workdir / "restored").mkdir(exist_ok=True)
                 if fresh.startswith("sqlite:///"):
                     fresh = f"sqlite:///{workdir / 'restored' / 'fresh.sqlite3'}"
                 restore_env["DATABASE_URL"] = fresh
-                restore = measured([*manage, "restore", str(out)], restore_env, "\n".join(shares[:2]) + "\n\n")
+                restore = measured(
+                    [*manage, "restore", str(out)], restore_env, "\n".join(shares[:2]) + "\n\n"
+                )
                 audit = measured([*manage, "audit_verify"], restore_env)
-            print(f"  startup of manage.py  {startup[0]:7.1f} s  {startup[1]:7.0f} MiB peak  (in every line below)")
-            print(f"  baseline plain dump   {base[0]:7.1f} s  {base[1]:7.0f} MiB peak  {plain_size / 2**20:8.1f} MiB")
+            print(
+                f"  startup of manage.py  {startup[0]:7.1f} s  {startup[1]:7.0f} MiB peak  (in every line below)"
+            )
+            print(
+                f"  baseline plain dump   {base[0]:7.1f} s  {base[1]:7.0f} MiB peak  {plain_size / 2**20:8.1f} MiB"
+            )
             print(
                 f"  backup (age, signed)  {backup[0]:7.1f} s  {backup[1]:7.0f} MiB peak  "
                 f"{backup_size / 2**20:8.1f} MiB  ({backup_size / plain_size:.3f} x the plain dump, "

@@ -23,12 +23,18 @@ def _period(value: int | None, maximum: int) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or not 1 <= value <= maximum:
-        raise ValidationError(_("A retention period must be a whole number from 1 to %(max)s.") % {"max": maximum})
+        raise ValidationError(
+            _("A retention period must be a whole number from 1 to %(max)s.") % {"max": maximum}
+        )
     return value
 
 
 def retention_policy_set(
-    *, actor_id: int, compartment: Compartment, closed_case_months: int | None, declined_days: int | None
+    *,
+    actor_id: int,
+    compartment: Compartment,
+    closed_case_months: int | None,
+    declined_days: int | None,
 ) -> RetentionPolicy:
     """Set (or clear: None keeps for ever) a compartment's retention periods."""
     months = _period(closed_case_months, MAX_MONTHS)

@@ -295,7 +295,9 @@ def backup_verify(path: Path, public_keys: list[bytes] | None = None) -> Structu
     if not keys:
         raise BackupError("no signing public key is pinned (CORRIDOR_AUDIT_PUBLIC_KEY)")
     try:
-        verified = minisig.verify_file(path, sig.read_text(encoding="ascii", errors="replace"), keys)
+        verified = minisig.verify_file(
+            path, sig.read_text(encoding="ascii", errors="replace"), keys
+        )
     except minisig.SignatureError as exc:
         raise BackupError(f"{path}: {exc}") from exc
     if not verified.trusted_comment.startswith(FORMAT + " "):
@@ -353,7 +355,11 @@ def backup_restore(
     public_key = crypto.public_key_of(private_key)
     identity = pyrage.x25519.Identity.from_str(age_identity(private_key))
     db = connection.settings_dict
-    near = Path(db["NAME"]).resolve().parent if connection.vendor == "sqlite" else Path(settings.VAR_DIR)
+    near = (
+        Path(db["NAME"]).resolve().parent
+        if connection.vendor == "sqlite"
+        else Path(settings.VAR_DIR)
+    )
     with _staging(near) as folder:
         tar_path = folder / "backup.tar"
         started = time.monotonic()
@@ -361,10 +367,10 @@ def backup_restore(
             with Path(path).open("rb") as source, tar_path.open("wb") as plain:
                 pyrage.decrypt_io(source, plain, [identity])
         except (pyrage.DecryptError, OSError) as exc:
-            raise BackupError(
-                f"the backup did not decrypt with this recovery key: {exc}"
-            ) from exc
-        progress(f"decrypted {tar_path.stat().st_size / 2**20:.1f} MiB in {time.monotonic() - started:.1f} s")
+            raise BackupError(f"the backup did not decrypt with this recovery key: {exc}") from exc
+        progress(
+            f"decrypted {tar_path.stat().st_size / 2**20:.1f} MiB in {time.monotonic() - started:.1f} s"
+        )
         manifest = _members_check(tar_path, public_key, folder)
         if manifest["vendor"] != connection.vendor:
             raise BackupError(
@@ -398,8 +404,13 @@ def _database_install(snapshot: Path, progress: Progress) -> None:
         connection.close()
         done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
             [  # noqa: S607
-                "pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
-                "--dbname", str(connection.settings_dict["NAME"]), str(snapshot),
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "--single-transaction",
+                "--dbname",
+                str(connection.settings_dict["NAME"]),
+                str(snapshot),
             ],  # fmt: skip
             env=_pg_env(),
             capture_output=True,
@@ -417,4 +428,3 @@ def signing_key_minisign() -> str:
 
     keys = pinned_public_keys()
     return minisig.public_key_text(keys[0]) if keys else ""
-

@@ -87,7 +87,9 @@ def verify_file(path: Path, signature_text: str, public_keys: list[bytes]) -> Ve
     digest = file_digest(path)
     for key in candidates:
         if crypto.signature_valid(key, digest, signature):
-            if not crypto.signature_valid(key, signature + comment.encode("utf-8"), global_signature):
+            if not crypto.signature_valid(
+                key, signature + comment.encode("utf-8"), global_signature
+            ):
                 raise SignatureError("the trusted comment of the signature was altered")
             return Verified(key, comment)
     raise SignatureError(

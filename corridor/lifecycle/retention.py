@@ -72,7 +72,10 @@ def _purged(object_type: str) -> set[uuid.UUID]:
 
 
 def retention_schedule(
-    now: datetime | None = None, *, horizon_days: int = 0, compartment_ids: Iterable[int] | None = None
+    now: datetime | None = None,
+    *,
+    horizon_days: int = 0,
+    compartment_ids: Iterable[int] | None = None,
 ) -> list[Due]:
     """Everything due by `now` + `horizon_days`, soonest first (held records included, marked)."""
     now = now or timezone.now()
@@ -89,7 +92,7 @@ def retention_schedule(
             for pk, closed in Case.objects.filter(
                 compartment_id=policy.compartment_id, stage=Stage.CLOSED, closed_at__lte=cutoff
             ).values_list("pk", "closed_at"):
-                if pk not in purged_cases:
+                if pk not in purged_cases and closed is not None:
                     due = months_after(closed, policy.closed_case_months)
                     found.append(
                         Due(HeldObject.CASE, pk, policy.compartment_id, PurgeRule.CLOSED,
@@ -158,7 +161,9 @@ def _shred_rows(model: type[models.Model], rows: models.QuerySet, depth: int = 0
         for dependant, field in _dependants(model):
             if dependant is Submission:
                 continue
-            count += _shred_rows(dependant, dependant._default_manager.filter(**{f"{field}__in": pks}), depth + 1)
+            count += _shred_rows(
+                dependant, dependant._default_manager.filter(**{f"{field}__in": pks}), depth + 1
+            )
     blind, holds = _sensitive_columns(model)
     scope = model._default_manager.filter(pk__in=pks)
     if issubclass(model, VaultRecord):
@@ -176,7 +181,9 @@ def _submission_shred(pks: list[uuid.UUID]) -> int:
     for dependant, field in _dependants(Submission):
         if dependant is Submission:
             continue
-        count += _shred_rows(dependant, dependant._default_manager.filter(**{f"{field}__in": every}), 1)
+        count += _shred_rows(
+            dependant, dependant._default_manager.filter(**{f"{field}__in": every}), 1
+        )
     Submission.objects.filter(pk__in=every).update(
         sealed=b"", codename_hash=None, reply_public_key=None
     )
@@ -187,20 +194,28 @@ def record_purge(due: Due, *, at: datetime | None = None) -> Purge | None:
     """Purge one due record now, unless a hold appeared or it was purged meanwhile."""
     at = at or timezone.now()
     with transaction.atomic():
-        if LegalHold.objects.filter(
-            object_type=due.object_type, object_id=due.object_id, released_at__isnull=True
-        ).exists() or Purge.objects.filter(object_id=due.object_id).exists():
+        if (
+            LegalHold.objects.filter(
+                object_type=due.object_type, object_id=due.object_id, released_at__isnull=True
+            ).exists()
+            or Purge.objects.filter(object_id=due.object_id).exists()
+        ):
             return None
         if due.object_type == HeldObject.CASE:
             case = (
-                Case.objects.select_for_update(no_key=True).filter(pk=due.object_id).only("pk").first()
+                Case.objects.select_for_update(no_key=True)
+                .filter(pk=due.object_id)
+                .only("pk")
+                .first()
             )
             if case is None:
                 return None
             count = _shred_rows(Case, Case.objects.filter(pk=case.pk))
             # The request this case came from is still sealed to the intake key: it goes too.
             origin = list(
-                Submission.objects.filter(case_id=case.pk, thread__isnull=True).values_list("pk", flat=True)
+                Submission.objects.filter(case_id=case.pk, thread__isnull=True).values_list(
+                    "pk", flat=True
+                )
             )
             count += _submission_shred(origin)
         else:

@@ -40,8 +40,7 @@ def retention_preview(request: HttpRequest) -> HttpResponse:
     policies = {p.compartment_id: p for p in RetentionPolicy.objects.filter(compartment_id__in=ids)}
     due = retention_schedule(horizon_days=HORIZON_DAYS, compartment_ids=ids)
     holds = {
-        (h.object_type, h.object_id): h
-        for h in LegalHold.objects.filter(released_at__isnull=True)
+        (h.object_type, h.object_id): h for h in LegalHold.objects.filter(released_at__isnull=True)
     }
     names = {c.pk: c.name for c in compartments}
     rows = [
@@ -68,7 +67,9 @@ def _period(text: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise ValidationError(_("A retention period must be a whole number from 1 to %(max)s.") % {"max": 36500})
+        raise ValidationError(
+            _("A retention period must be a whole number from 1 to %(max)s.") % {"max": 36500}
+        )
     return int(text)
 
 

@@ -71,7 +71,9 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name}"], check=False, capture_output=True)
 
 
-def _manage(url: str, tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _manage(
+    url: str, tmp_path: Path, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -150,7 +152,9 @@ def test_drill_backup_while_writing_then_restore_into_a_fresh_database(
     assert not errors, errors
     assert len(during) >= 3  # the writes really overlapped the backup
     # And it is restored with k = 2 shares into a fresh, empty database in another process
-    done = _manage(fresh_database, tmp_path, "restore", str(out), stdin="\n".join(org.shares[:2]) + "\n\n")
+    done = _manage(
+        fresh_database, tmp_path, "restore", str(out), stdin="\n".join(org.shares[:2]) + "\n\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "restore: database restored" in done.stderr  # progress on stderr
     # Then the audit chain there is intact
@@ -180,9 +184,7 @@ def test_backup_verify_passes_an_intact_backup(backed_up: Path) -> None:
     assert "Backup intact" in _run("backup_verify", str(backed_up))
 
 
-def test_an_altered_backup_is_refused_by_verify_and_by_restore(
-    org: Org, backed_up: Path
-) -> None:
+def test_an_altered_backup_is_refused_by_verify_and_by_restore(org: Org, backed_up: Path) -> None:
     # Given one byte of the ciphertext flipped after signing
     data = bytearray(backed_up.read_bytes())
     data[len(data) // 2] ^= 0x01

@@ -34,12 +34,19 @@ def staff(org: Org) -> dict[str, Staff]:
 @pytest.fixture
 def due_case(org: Org) -> Any:
     case = _case(org)
-    retention_policy_set(actor_id=org.admin.user.pk, compartment=org.compartment("North"), closed_case_months=6, declined_days=None)
+    retention_policy_set(
+        actor_id=org.admin.user.pk,
+        compartment=org.compartment("North"),
+        closed_case_months=6,
+        declined_days=None,
+    )
     return case
 
 
 @pytest.mark.parametrize("who", ["admin", "coordinator"])
-def test_admins_and_coordinators_see_what_will_be_purged(org: Org, staff: dict[str, Staff], due_case: Any, who: str) -> None:
+def test_admins_and_coordinators_see_what_will_be_purged(
+    org: Org, staff: dict[str, Staff], due_case: Any, who: str
+) -> None:
     member = org.admin if who == "admin" else staff[who]
     response = login(Client(), member).get(URL)
     assert response.status_code == 200
@@ -47,7 +54,9 @@ def test_admins_and_coordinators_see_what_will_be_purged(org: Org, staff: dict[s
     assert b"Closed case" in response.content
 
 
-def test_a_coordinator_of_another_compartment_does_not_see_it(staff: dict[str, Staff], due_case: Any) -> None:
+def test_a_coordinator_of_another_compartment_does_not_see_it(
+    staff: dict[str, Staff], due_case: Any
+) -> None:
     response = login(Client(), staff["south_coordinator"]).get(URL)
     assert response.status_code == 200
     assert str(due_case.pk) not in response.content.decode()
@@ -57,7 +66,13 @@ def test_a_coordinator_of_another_compartment_does_not_see_it(staff: dict[str, S
 def test_other_roles_are_refused(staff: dict[str, Staff], due_case: Any, who: str) -> None:
     client = login(Client(), staff[who])
     assert client.get(URL).status_code == 403
-    assert client.post("/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"}).status_code == 403
+    assert (
+        client.post(
+            "/retention/hold/",
+            {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"},
+        ).status_code
+        == 403
+    )
     assert not LegalHold.objects.exists()
 
 
@@ -68,7 +83,9 @@ def test_the_screen_speaks_russian(org: Org, due_case: Any) -> None:
 
 def test_a_coordinator_places_and_releases_a_hold(staff: dict[str, Staff], due_case: Any) -> None:
     client = login(Client(), staff["coordinator"])
-    response = client.post("/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"})
+    response = client.post(
+        "/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"}
+    )
     assert response.status_code == 302
     hold = LegalHold.objects.get(object_id=due_case.pk, released_at__isnull=True)
     assert "held" in client.get(URL).content.decode()
@@ -77,18 +94,30 @@ def test_a_coordinator_places_and_releases_a_hold(staff: dict[str, Staff], due_c
     assert hold.released_at is not None
 
 
-def test_a_coordinator_cannot_hold_another_compartments_case(staff: dict[str, Staff], due_case: Any) -> None:
+def test_a_coordinator_cannot_hold_another_compartments_case(
+    staff: dict[str, Staff], due_case: Any
+) -> None:
     client = login(Client(), staff["south_coordinator"])
-    response = client.post("/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"})
+    response = client.post(
+        "/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "court"}
+    )
     assert response.status_code == 403
     assert not LegalHold.objects.exists()
 
 
 def test_a_bad_hold_request_changes_nothing(org: Org, due_case: Any) -> None:
     client = login(Client(), org.admin)
-    response = client.post("/retention/hold/", {"object_type": "case", "object_id": "not-a-uuid", "basis": "court"}, follow=True)
+    response = client.post(
+        "/retention/hold/",
+        {"object_type": "case", "object_id": "not-a-uuid", "basis": "court"},
+        follow=True,
+    )
     assert "There is no such case or request." in response.content.decode()
-    response = client.post("/retention/hold/", {"object_type": "case", "object_id": str(due_case.pk), "basis": "whim"}, follow=True)
+    response = client.post(
+        "/retention/hold/",
+        {"object_type": "case", "object_id": str(due_case.pk), "basis": "whim"},
+        follow=True,
+    )
     assert "Choose the legal basis of the hold." in response.content.decode()
     assert not LegalHold.objects.exists()
 
@@ -96,13 +125,24 @@ def test_a_bad_hold_request_changes_nothing(org: Org, due_case: Any) -> None:
 def test_only_an_admin_sets_the_periods(org: Org, staff: dict[str, Staff]) -> None:
     north = org.compartment("North")
     coordinator = login(Client(), staff["coordinator"])
-    assert coordinator.post(f"/retention/policy/{north.pk}/", {"closed_case_months": "12", "declined_days": ""}).status_code == 403
+    assert (
+        coordinator.post(
+            f"/retention/policy/{north.pk}/", {"closed_case_months": "12", "declined_days": ""}
+        ).status_code
+        == 403
+    )
     assert not RetentionPolicy.objects.exists()
     admin = login(Client(), org.admin)
-    admin.post(f"/retention/policy/{north.pk}/", {"closed_case_months": "12", "declined_days": "90"})
+    admin.post(
+        f"/retention/policy/{north.pk}/", {"closed_case_months": "12", "declined_days": "90"}
+    )
     policy = RetentionPolicy.objects.get(compartment=north)
     assert (policy.closed_case_months, policy.declined_days) == (12, 90)
-    response = admin.post(f"/retention/policy/{north.pk}/", {"closed_case_months": "-3", "declined_days": ""}, follow=True)
+    response = admin.post(
+        f"/retention/policy/{north.pk}/",
+        {"closed_case_months": "-3", "declined_days": ""},
+        follow=True,
+    )
     assert "whole number" in response.content.decode()
     policy.refresh_from_db()
     assert policy.closed_case_months == 12
