@@ -85,6 +85,15 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
+def _pg_run(arguments: list[str]) -> None:
+    """Run pg_dump or pg_restore on the configured database, or BackupError with its words."""
+    done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        arguments, env=_pg_env(), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{arguments[0]} failed: {done.stderr.strip()}")
+
+
 def _snapshot(folder: Path, progress: Progress) -> tuple[str, Path]:
     started = time.monotonic()
     if connection.vendor == "sqlite":
@@ -99,15 +108,7 @@ def _snapshot(folder: Path, progress: Progress) -> tuple[str, Path]:
         name = DB_SQLITE
     elif connection.vendor == "postgresql":
         target = folder / DB_PG
-        done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            ["pg_dump", "--format=custom", "--no-owner", "--file", str(target)],  # noqa: S607
-            env=_pg_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        _pg_run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target)])
         name = DB_PG
     else:
         raise BackupError(f"backups of a {connection.vendor} database are not supported")
@@ -402,8 +403,8 @@ def _database_install(snapshot: Path, progress: Progress) -> None:
             source.close()
     else:
         connection.close()
-        done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            [  # noqa: S607
+        _pg_run(
+            [
                 "pg_restore",
                 "--no-owner",
                 "--exit-on-error",
@@ -411,14 +412,8 @@ def _database_install(snapshot: Path, progress: Progress) -> None:
                 "--dbname",
                 str(connection.settings_dict["NAME"]),
                 str(snapshot),
-            ],  # fmt: skip
-            env=_pg_env(),
-            capture_output=True,
-            text=True,
-            check=False,
+            ]  # fmt: skip
         )
-        if done.returncode != 0:
-            raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
     progress(f"database restored in {time.monotonic() - started:.1f} s")
 
 

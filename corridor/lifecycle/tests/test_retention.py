@@ -60,6 +60,16 @@ def _case(org: Org, closed_months_ago: int | None = 7, name: str = NAME) -> Case
     return Case.objects.get(pk=case.pk)
 
 
+def keep_closed_cases(org: Org, months: int) -> None:
+    """North keeps its closed cases `months` months; declined ones for ever."""
+    retention_policy_set(
+        actor_id=org.admin.user.pk,
+        compartment=org.compartment("North"),
+        closed_case_months=months,
+        declined_days=None,
+    )
+
+
 def _attack(recovery: Keyring, case_pk: uuid.UUID) -> str:
     """What someone holding a database copy and the recovery key gets: open the row by hand,
     with every compartment key version the recovery key unseals."""
@@ -99,12 +109,7 @@ def _attack(recovery: Keyring, case_pk: uuid.UUID) -> str:
 def test_a_purged_case_does_not_open_even_with_the_recovery_key(org: Org) -> None:
     # Given a case closed 7 months ago in a compartment that keeps closed cases 6 months
     case = _case(org)
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     recovery = recovery_keyring(org.shares[:2])
     assert _attack(recovery, case.pk) == NAME  # before the purge the attack works
     # When the worker's pass runs
@@ -139,12 +144,7 @@ def test_a_purged_case_does_not_open_even_with_the_recovery_key(org: Org) -> Non
 
 def test_a_case_not_yet_due_is_kept_and_listed_with_its_date(org: Org) -> None:
     case = _case(org, closed_months_ago=5)
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     assert retention_run() == 0
     assert _attack(recovery_keyring(org.shares[:2]), case.pk) == NAME
     # the preview 40 days ahead lists it, due six months after it closed
@@ -165,12 +165,7 @@ def test_no_policy_keeps_everything(org: Org) -> None:
 
 def test_a_legal_hold_exempts_a_case_until_released(org: Org) -> None:
     case = _case(org)
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     hold = legal_hold_place(
         actor_id=org.admin.user.pk,
         object_type=HeldObject.CASE,
@@ -214,12 +209,7 @@ def test_a_re_key_after_a_purge_skips_the_purged_record(org: Org) -> None:
     case = _case(org)
     other = _case(org, closed_months_ago=None, name="Kept Testperson")
     leaver = org.staff("leaver", Role.CASEWORKER, ("North",))
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     assert retention_run() == 1
     membership_revoke(
         keyring=org.admin.keyring,
@@ -302,12 +292,7 @@ def test_the_destroyed_key_bytes_are_not_left_in_the_sqlite_file_or_wal() -> Non
         pytest.skip("secure_delete is SQLite's; PostgreSQL's dead tuples are vacuumed")
     org = org_build()
     case = _case(org)
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     stored = Case.objects.values_list("wrapped_data_key", flat=True).get(pk=case.pk)
     assert stored is not None
     wrapped = bytes(stored)

@@ -9,9 +9,8 @@ from django.test import Client
 
 from conftest import Org, Staff, login
 from corridor.accounts.roles import Role
-from corridor.lifecycle.actions import retention_policy_set
 from corridor.lifecycle.models import LegalHold, RetentionPolicy
-from corridor.lifecycle.tests.test_retention import _case
+from corridor.lifecycle.tests.test_retention import _case, keep_closed_cases
 
 pytestmark = pytest.mark.django_db
 URL = "/retention/"
@@ -34,12 +33,7 @@ def staff(org: Org) -> dict[str, Staff]:
 @pytest.fixture
 def due_case(org: Org) -> Any:
     case = _case(org)
-    retention_policy_set(
-        actor_id=org.admin.user.pk,
-        compartment=org.compartment("North"),
-        closed_case_months=6,
-        declined_days=None,
-    )
+    keep_closed_cases(org, months=6)
     return case
 
 
