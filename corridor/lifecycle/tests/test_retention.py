@@ -323,3 +323,22 @@ def test_a_case_purge_reaches_its_records_but_not_the_documentation_of_abuses() 
     reached |= {m2._meta.label for m, _f in _dependants(Case) for m2, _f2 in _dependants(m)}
     assert {"cases.Expense", "tasks.Task", "tasks.CheckIn", "relocation.Document"} <= reached
     assert not any(label.startswith("documentation.") for label in reached)
+
+
+def test_the_retention_command_previews_then_purges_with_progress(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    case = _case(org)
+    keep_closed_cases(org, months=6)
+    out = io.StringIO()
+    call_command("retention", "--preview", "0", stdout=out)
+    assert str(case.pk) in out.getvalue()
+    assert not Purge.objects.exists()  # a preview purges nothing
+    out = io.StringIO()
+    call_command("retention", stdout=out)
+    assert "Purged 1 record(s)." in out.getvalue()
+    assert "1/1 checked, 1 purged" in capsys.readouterr().err
