@@ -92,7 +92,10 @@ def retention_policy(request: HttpRequest, compartment_id: int) -> HttpResponse:
 
 
 def _may_hold(request: HttpRequest, object_type: str, object_id: uuid.UUID) -> bool:
-    ids = set(_compartment_ids(request))
+    """A hold is a decision about one record: only a member of its compartment makes it,
+    administrator or coordinator (an administrator sees every compartment's schedule)."""
+    user = staff_user(request)
+    ids = set(Membership.objects.filter(user=user).values_list("compartment_id", flat=True))
     return any(
         item.compartment_id in ids
         for item in retention_schedule(horizon_days=36500, compartment_ids=ids)
