@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "corridor.intake",
     "corridor.triage",
     "corridor.documentation",
+    "corridor.lifecycle",
 ]
 
 MIDDLEWARE = [

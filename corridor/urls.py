@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include(("corridor.accounts.urls", "accounts"))),
     path("audit/", include(("corridor.audit.urls", "audit"))),
+    path("retention/", include(("corridor.lifecycle.urls", "lifecycle"))),
     path("cases/", include(("corridor.cases.urls", "cases"))),
     path("tasks/", include(("corridor.tasks.urls", "tasks"))),
     path("shelters/", include(("corridor.shelters.urls", "shelters"))),

@@ -110,6 +110,8 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "person_id": uuid.uuid4(),
         "testimony_id": uuid.uuid4(),
         "referral_id": uuid.uuid4(),
+        # retention: a hold of nothing (404, with headers)
+        "hold_id": 0,
     }
     return login(Client(), org.admin), samples
 

@@ -64,6 +64,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "documentation.view": frozenset({Role.LAWYER}),
     "documentation.edit": frozenset({Role.LAWYER}),
     "documentation.stats": frozenset({Role.LAWYER, Role.COORDINATOR}),
+    # Retention (corridor.lifecycle): what will be purged and when, holds, the periods
+    "retention.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "retention.hold": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "retention.policy": frozenset({Role.ADMIN}),
 }
 
 

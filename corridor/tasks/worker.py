@@ -44,6 +44,7 @@ class WorkCounts:
     alerts_raised: int = 0
     failed: int = 0  # items whose claim raised: logged, retried at the next pass
     referrals_overdue: int = 0  # corridor.documentation.deadlines
+    purged: int = 0  # corridor.lifecycle.retention
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,12 @@ def work_once(now: datetime | None = None) -> WorkCounts:
             break
     # Referral deadlines (an app above this one: imported here, where it is used)
     from corridor.documentation.deadlines import referral_deadlines_pass
+    from corridor.lifecycle.retention import retention_run
 
     return WorkCounts(
         tasks_overdue=overdue,
         alerts_raised=alerts,
         referrals_overdue=referral_deadlines_pass(now),
+        purged=retention_run(now),
         failed=len(failed_tasks) + len(failed_schedules),
     )

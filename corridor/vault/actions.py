@@ -318,6 +318,7 @@ def membership_revoke(
             for model in _vault_models():
                 for record in (
                     model._default_manager.filter(compartment=compartment)
+                    .exclude(wrapped_data_key=b"")  # purged: no key left to re-wrap (0024)
                     .only(*VaultRecord.KEY_FIELDS)
                     .iterator(chunk_size=500)
                 ):

@@ -99,7 +99,13 @@ class EncryptedField(models.BinaryField):
         raise NotImplementedError
 
     def decrypt(self, instance: models.Model, blob: bytes) -> Any:
-        """The plaintext, noted as opened for this request's audit check (vault.reads, T3)."""
+        """The plaintext, noted as opened for this request's audit check (vault.reads, T3).
+
+        A record whose data key was destroyed by retention (crypto-shredded, decision 0024)
+        reads as None, as a field never written does: nothing can open it any more.
+        """
+        if instance.__dict__.get("wrapped_data_key") == b"":
+            return None
         data = crypto.aead_decrypt(
             record_data_key(instance), blob, field_aad(instance, self.column)
         )

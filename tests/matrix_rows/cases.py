@@ -47,7 +47,10 @@ ROWS: list[Row] = [
             "risk_level": "medium",
         },
         location=lambda w: UUID_PATH,
-        effect=lambda w, s: Case.objects.filter(compartment=w.north).count() > 1,
+        # (closed cases of other apps' rows, the retention screen's, do not count)
+        effect=lambda w, s: (
+            Case.objects.filter(compartment=w.north).exclude(stage="closed").count() > 1
+        ),
     ),
     Row(
         "cases:detail",
