@@ -64,6 +64,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "documentation.view": frozenset({Role.LAWYER}),
     "documentation.edit": frozenset({Role.LAWYER}),
     "documentation.stats": frozenset({Role.LAWYER, Role.COORDINATOR}),
+    # Evidence files and packages: lawyers only (decision 0020)
+    "evidence.view": frozenset({Role.LAWYER}),
+    "evidence.edit": frozenset({Role.LAWYER}),
 }
 
 
