@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
     import pyrage
+    from benchdb import bench_organisation
 
     from corridor.accounts.actions import staff_create
     from corridor.accounts.roles import Role
@@ -61,28 +63,44 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
     from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
     from corridor.vault.keyring import Keyring, keyring_activated
 
-    from benchdb import bench_organisation
-
     admin, admin_keyring = bench_organisation()
-    passphrase = "bench lawyer passphrase, thrown away"
-    lawyer, _ = staff_create(username="lawyer", role=Role.LAWYER, passphrase=passphrase, actor_id=None)
+    passphrase = secrets.token_urlsafe(24)
+    lawyer, _ = staff_create(
+        username="lawyer", role=Role.LAWYER, passphrase=passphrase, actor_id=None
+    )
     with keyring_activated(admin_keyring):
         docs = compartment_create(actor_id=admin.pk, name="Documentation", member_ids=[admin.pk])
-        membership_grant(keyring=admin_keyring, compartment=docs, user_id=lawyer.pk, actor_id=admin.pk)
-    keyring = Keyring(user_id=lawyer.pk, private_key=user_keys_unlock(user_id=lawyer.pk, passphrase=passphrase))
+        membership_grant(
+            keyring=admin_keyring, compartment=docs, user_id=lawyer.pk, actor_id=admin.pk
+        )
+    keyring = Keyring(
+        user_id=lawyer.pk, private_key=user_keys_unlock(user_id=lawyer.pk, passphrase=passphrase)
+    )
     clear = workdir / "clear"
     clear.mkdir()
     total = args.megabytes * 1_000_000
     size = total // args.files
     with keyring_activated(keyring):
-        person = doc.person_create(actor_id=lawyer.pk, compartment=docs, name="Bench Person", role="victim")
+        person = doc.person_create(
+            actor_id=lawyer.pk, compartment=docs, name="Bench Person", role="victim"
+        )
         testimony = doc.testimony_create(
-            actor_id=lawyer.pk, person=person, text="bench", language="en", taken_by="bench",
+            actor_id=lawyer.pk,
+            person=person,
+            text="bench",
+            language="en",
+            taken_by="bench",
             taken_on=date(2020, 1, 1),
         )
         consent_record(
-            actor_id=lawyer.pk, testimony=testimony, use="court", granted=True, anonymised=False,
-            obtained_how="signed_form", obtained_on=date(2020, 1, 2), obtained_by="bench",
+            actor_id=lawyer.pk,
+            testimony=testimony,
+            use="court",
+            granted=True,
+            anonymised=False,
+            obtained_how="signed_form",
+            obtained_on=date(2020, 1, 2),
+            obtained_by="bench",
         )
         chosen = []
         for number in range(args.files):
@@ -100,21 +118,36 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
                         yield piece
 
             item = item_receive(
-                actor_id=lawyer.pk, compartment=docs, pieces=pieces(), title=f"file {number}",
-                original_name=path.name, media_type="application/octet-stream",
-                received_from="bench", received_how="secure_upload", testimony=testimony,
+                actor_id=lawyer.pk,
+                compartment=docs,
+                pieces=pieces(),
+                title=f"file {number}",
+                original_name=path.name,
+                media_type="application/octet-stream",
+                received_from="bench",
+                received_how="secure_upload",
+                testimony=testimony,
             )
             chosen.append(("item", item.pk))
         package = package_create(
-            actor_id=lawyer.pk, compartment=docs, recipient="Bench court", recipient_kind="court",
+            actor_id=lawyer.pk,
+            compartment=docs,
+            recipient="Bench court",
+            recipient_kind="court",
             language="en",
         )
         package_choose(actor_id=lawyer.pk, package=package, chosen=chosen)
     subprocess.run(["sync"], check=False)
 
     start = time.perf_counter()
-    subprocess.run(["sha256sum", *sorted(str(p) for p in clear.iterdir())], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["tar", "cf", str(workdir / "baseline.tar"), "-C", str(workdir), "clear"], check=True)
+    subprocess.run(
+        ["sha256sum", *sorted(str(p) for p in clear.iterdir())],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        ["tar", "cf", str(workdir / "baseline.tar"), "-C", str(workdir), "clear"], check=True
+    )
     baseline = time.perf_counter() - start
     (workdir / "baseline.tar").unlink()
 
@@ -132,21 +165,43 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
     )
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", child, "evidence_export", str(package.pk),
-         "--age-recipient", recipient, "--out", str(out), "--user", "lawyer",
-         "--passphrase-file", str(passphrase_file)],
-        check=True, env={**env, "PYTHONPATH": str(REPO_DIR)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, cwd=REPO_DIR,
+        [
+            sys.executable,
+            "-c",
+            child,
+            "evidence_export",
+            str(package.pk),
+            "--age-recipient",
+            recipient,
+            "--out",
+            str(out),
+            "--user",
+            "lawyer",
+            "--passphrase-file",
+            str(passphrase_file),
+        ],
+        check=True,
+        env={**env, "PYTHONPATH": str(REPO_DIR)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_DIR,
     )
     whole = time.perf_counter() - start
     export_text, before_text = result.stderr.strip().splitlines()[-1].split()
     export = float(export_text)
-    print(f"(the child process took {whole:.2f} s in all, with Python and Django starting;"
-          f" {int(before_text) / 1024:.0f} MB resident before the export began)")
+    print(
+        f"(the child process took {whole:.2f} s in all, with Python and Django starting;"
+        f" {int(before_text) / 1024:.0f} MB resident before the export began)"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"evidence export: {args.files} files, {total / 1e6:.0f} MB in clear, package {out.stat().st_size / 1e6:.0f} MB")
+    print(
+        f"evidence export: {args.files} files, {total / 1e6:.0f} MB in clear, package {out.stat().st_size / 1e6:.0f} MB"
+    )
     print(f"baseline sha256sum + tar: {baseline:.2f} s")
-    print(f"export (evidence_export, age, in the child): {export:.2f} s = {export / baseline:.2f} x baseline (target <= 2)")
+    print(
+        f"export (evidence_export, age, in the child): {export:.2f} s = {export / baseline:.2f} x baseline (target <= 2)"
+    )
     print(f"peak resident memory of the export process: {peak_mb:.0f} MB (target <= 256)")
 
 

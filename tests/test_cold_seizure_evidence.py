@@ -49,32 +49,54 @@ def test_evidence_reveals_no_marker_after_a_cold_seizure(org: Org, tmp_path: Pat
     docs = org.compartment("Documentation")
     body = MARKERS["file content"].encode() + b"\0" * 300_000 + MARKERS["file content"].encode()
     with keyring_activated(lawyer.keyring), reads_ledger():
-        person = doc.person_create(actor_id=lawyer.user.pk, compartment=docs, name="P", role="victim")
+        person = doc.person_create(
+            actor_id=lawyer.user.pk, compartment=docs, name="P", role="victim"
+        )
         testimony = doc.testimony_create(
-            actor_id=lawyer.user.pk, person=person, text="t", language="ru", taken_by="x",
+            actor_id=lawyer.user.pk,
+            person=person,
+            text="t",
+            language="ru",
+            taken_by="x",
             taken_on=date(2017, 5, 2),
         )
         consent_record(
-            actor_id=lawyer.user.pk, testimony=testimony, use="international", granted=True,
-            anonymised=False, obtained_how="signed_form", obtained_on=date(2017, 5, 3),
+            actor_id=lawyer.user.pk,
+            testimony=testimony,
+            use="international",
+            granted=True,
+            anonymised=False,
+            obtained_how="signed_form",
+            obtained_on=date(2017, 5, 3),
             obtained_by="x",
         )
         item = item_receive(
-            actor_id=lawyer.user.pk, compartment=docs, pieces=[body],
-            title=MARKERS["title"], original_name=MARKERS["file name"], media_type="image/jpeg",
-            received_from=MARKERS["received from"], received_how="in_person",
-            note=MARKERS["note"], testimony=testimony,
+            actor_id=lawyer.user.pk,
+            compartment=docs,
+            pieces=[body],
+            title=MARKERS["title"],
+            original_name=MARKERS["file name"],
+            media_type="image/jpeg",
+            received_from=MARKERS["received from"],
+            received_how="in_person",
+            note=MARKERS["note"],
+            testimony=testimony,
         )
         package = package_create(
-            actor_id=lawyer.user.pk, compartment=docs, recipient=MARKERS["recipient"],
-            recipient_kind="international", language="en",
+            actor_id=lawyer.user.pk,
+            compartment=docs,
+            recipient=MARKERS["recipient"],
+            recipient_kind="international",
+            language="en",
         )
         package_choose(actor_id=lawyer.user.pk, package=package, chosen=[("item", item.pk)])
         out = tmp_path / "out" / "package.age"  # the deliberate output, outside the server
         out.parent.mkdir()
         package_export_age(
-            actor_id=lawyer.user.pk, package=package,
-            recipients=[str(pyrage.x25519.Identity.generate().to_public())], out=out,
+            actor_id=lawyer.user.pk,
+            package=package,
+            recipients=[str(pyrage.x25519.Identity.generate().to_public())],
+            out=out,
         )
         # read back through the vault: the markers are really stored
         stored = EvidenceItem.objects.get(pk=item.pk)
@@ -89,7 +111,12 @@ def test_evidence_reveals_no_marker_after_a_cold_seizure(org: Org, tmp_path: Pat
     scanner = Scanner(MARKERS)
     database = _database_dump(tmp_path, alias_settings)
     hits = scanner.scan_files(
-        [*database, *_files_under(Path(settings.MEDIA_ROOT)), *logs, *_files_under(Path(settings.VAR_DIR))]
+        [
+            *database,
+            *_files_under(Path(settings.MEDIA_ROOT)),
+            *logs,
+            *_files_under(Path(settings.VAR_DIR)),
+        ]
     )
     assert not hits, "\n".join(f"{hit.needle!r} found in {hit.where}" for hit in hits)
     assert str(evidence_files[0]) in scanner.scanned and str(database[0]) in scanner.scanned

@@ -20,18 +20,24 @@ def exports_carrying(testimony_id: uuid.UUID) -> Iterator[tuple[uuid.UUID, str]]
     from corridor.vault.keyring import active_keyring
 
     wanted = str(testimony_id)
-    items = {str(pk) for pk in EvidenceItem.objects.filter(testimony_id=testimony_id).values_list("pk", flat=True)}
+    items = {
+        str(pk)
+        for pk in EvidenceItem.objects.filter(testimony_id=testimony_id).values_list(
+            "pk", flat=True
+        )
+    }
     package_ids: list[uuid.UUID] = []
     for export in PackageExport.objects.order_by("at"):
-        if wanted in export.testimony_ids or items.intersection(export.item_ids):
-            if export.package_id not in package_ids:
-                package_ids.append(export.package_id)
+        carried = wanted in export.testimony_ids or items.intersection(export.item_ids)
+        if carried and export.package_id not in package_ids:
+            package_ids.append(export.package_id)
     packages = {p.pk: p for p in Package.objects.filter(pk__in=package_ids)}
     keyring = active_keyring()
     opened = [
         pk
         for pk in package_ids
-        if keyring is not None and keyring.may_open(packages[pk].compartment_id, packages[pk].key_version)
+        if keyring is not None
+        and keyring.may_open(packages[pk].compartment_id, packages[pk].key_version)
     ]
     if opened and keyring is not None:
         with transaction.atomic():

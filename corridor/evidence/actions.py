@@ -279,7 +279,9 @@ def package_choose(
         if kind not in PackageEntry.KINDS:
             errors.append(_("Unknown kind of record."))
             continue
-        found = _kind_model(kind).objects.filter(pk=object_id, compartment_id=package.compartment_id)
+        found = _kind_model(kind).objects.filter(
+            pk=object_id, compartment_id=package.compartment_id
+        )
         if not found.exists():
             errors.append(_("A chosen record does not exist in the package's compartment."))
     if errors:

@@ -29,7 +29,9 @@ class EvidenceItem(VaultRecord):
     testimony = models.ForeignKey(
         Testimony, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     title = EncryptedTextField()
     original_name = EncryptedTextField()
     sha256 = EncryptedTextField()

@@ -49,10 +49,10 @@ from corridor.evidence.models import (
     PackageExport,
     PackageStatus,
 )
+from corridor.evidence.verify import SIGNATURE_NAME
 from corridor.vault import signing
 from corridor.vault.files import sealed_file_read
 
-from corridor.evidence.verify import SIGNATURE_NAME
 PLACE_WITHHELD = "[place withheld]"
 
 
@@ -154,7 +154,9 @@ def package_plan(package: Package) -> Plan:
         by_kind: dict[str, list[uuid.UUID]] = {}
         for entry in entries:
             by_kind.setdefault(entry.kind, []).append(entry.object_id)
-        events = Event.objects.filter(pk__in=by_kind.get("event", []), compartment=package.compartment_id)
+        events = Event.objects.filter(
+            pk__in=by_kind.get("event", []), compartment=package.compartment_id
+        )
         acts = Act.objects.filter(pk__in=by_kind.get("act", []), compartment=package.compartment_id)
         testimonies = Testimony.objects.filter(
             pk__in=by_kind.get("testimony", []), compartment=package.compartment_id
@@ -201,7 +203,9 @@ def package_plan(package: Package) -> Plan:
             verdict = verdict_of(testimony.pk)
             if not verdict.allowed:
                 plan.refused.append(
-                    Refused("testimony", testimony.pk, person_label(testimony.person), verdict.reason)
+                    Refused(
+                        "testimony", testimony.pk, person_label(testimony.person), verdict.reason
+                    )
                 )
                 continue
             plan.testimony_ids.append(str(testimony.pk))
@@ -426,7 +430,7 @@ def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
             (
                 f"Bag-Software-Agent: Corridor\nBagging-Date: {created[:10]}\n"
                 f"External-Identifier: {package.pk}\nPayload-Oxum: {octets}.{count}\n"
-            ).encode("utf-8"),
+            ).encode(),
         ),
     ]
     for algorithm in ("sha256", "sha512"):
@@ -434,13 +438,13 @@ def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
         tags.append((f"manifest-{algorithm}.txt", body.encode("utf-8")))
     for name, data in tags:
         writer.add_bytes(name, data)
-    tag_manifests = {}
+    tag_manifests: dict[str, bytes] = {}
     for algorithm in ("sha256", "sha512"):
-        body = "".join(
+        tag_body = "".join(
             f"{hashlib.new(algorithm, data).hexdigest()}  {name}\n" for name, data in tags
         ).encode("utf-8")
-        tag_manifests[algorithm] = body
-        writer.add_bytes(f"tagmanifest-{algorithm}.txt", body)
+        tag_manifests[algorithm] = tag_body
+        writer.add_bytes(f"tagmanifest-{algorithm}.txt", tag_body)
     trusted = f"corridor evidence package {package.pk} created {created}"
     signature = signing.sign_minisign(
         signing.evidence_seed(), signing.file_prehash(tag_manifests["sha256"]), trusted
@@ -554,9 +558,13 @@ def _plan_reads_audit(plan: Plan, actor_id: int) -> None:
             "item": "evidence_item",
         }[entry.kind]
         ids.setdefault(object_type, []).append(str(entry.object_id))
-    persons = list(Act.objects.filter(pk__in=ids.get("doc_act", [])).values_list("victim_id", flat=True))
+    persons = list(
+        Act.objects.filter(pk__in=ids.get("doc_act", [])).values_list("victim_id", flat=True)
+    )
     persons += list(
-        Testimony.objects.filter(pk__in=ids.get("doc_testimony", [])).values_list("person_id", flat=True)
+        Testimony.objects.filter(pk__in=ids.get("doc_testimony", [])).values_list(
+            "person_id", flat=True
+        )
     )
     if persons:
         ids["doc_person"] = [str(p) for p in dict.fromkeys(persons)]

@@ -15,7 +15,9 @@ def member_arguments(parser: CommandParser) -> None:
     passphrase_argument(parser)
 
 
-def lawyer_keyring(options: dict[str, Any], permission: str = "evidence.edit") -> tuple[Any, Keyring]:
+def lawyer_keyring(
+    options: dict[str, Any], permission: str = "evidence.edit"
+) -> tuple[Any, Keyring]:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
