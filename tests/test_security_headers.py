@@ -110,6 +110,9 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "person_id": uuid.uuid4(),
         "testimony_id": uuid.uuid4(),
         "referral_id": uuid.uuid4(),
+        # evidence: ids of nothing (the administrator's role may not read it: 403)
+        "item_id": uuid.uuid4(),
+        "package_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 
