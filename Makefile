@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-faults bench-backup lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-faults bench-backup bench-evidence lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -95,6 +95,9 @@ bench-index: venv
 bench-backup: venv
 	$(BIN)/python bench/backup_bench.py
 	$(BIN)/python bench/backup_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-evidence: venv
+	$(BIN)/python bench/evidence_export.py
 
 bench-faults: venv
 	$(BIN)/python bench/worker_faults.py --database-url postgres://postgres@127.0.0.1:5432/test

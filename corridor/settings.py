@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "corridor.triage",
     "corridor.documentation",
     "corridor.lifecycle",
+    "corridor.evidence",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,9 @@ CSRF_COOKIE_SAMESITE = "Strict"
 # Argon2id cost of the key that wraps a user's private key (libsodium "moderate" by default).
 CORRIDOR_KDF_OPSLIMIT = env_int("CORRIDOR_KDF_OPSLIMIT", 3)
 CORRIDOR_KDF_MEMLIMIT = env_int("CORRIDOR_KDF_MEMLIMIT", 256 * 1024 * 1024)
+
+# Evidence files, sealed under their records' data keys (decision 0020).
+CORRIDOR_EVIDENCE_DIR = Path(env("CORRIDOR_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 
 # Audit checkpoint signing key (Ed25519 seed, 32 bytes hex). See docs/decisions/0003.
 CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")

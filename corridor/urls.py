@@ -18,6 +18,7 @@ urlpatterns = [
     path("help/", include(("corridor.intake.urls", "intake"))),
     path("triage/", include(("corridor.triage.urls", "triage"))),
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
+    path("evidence/", include(("corridor.evidence.urls", "evidence"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

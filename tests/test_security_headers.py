@@ -112,6 +112,9 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "referral_id": uuid.uuid4(),
         # retention: a hold of nothing (404, with headers)
         "hold_id": 0,
+        # evidence: ids of nothing (the administrator's role may not read it: 403)
+        "item_id": uuid.uuid4(),
+        "package_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 

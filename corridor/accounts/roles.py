@@ -68,6 +68,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "retention.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "retention.hold": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "retention.policy": frozenset({Role.ADMIN}),
+    # Evidence files and packages: lawyers only (decision 0020)
+    "evidence.view": frozenset({Role.LAWYER}),
+    "evidence.edit": frozenset({Role.LAWYER}),
 }
 
 

@@ -18,6 +18,7 @@ from corridor.accounts.roles import Role
 from corridor.cases.crosscheck import cross_sources_fill
 from corridor.cases.models import Case
 from corridor.core.demo_documentation import demo_documentation_build
+from corridor.core.demo_evidence import demo_evidence_build
 from corridor.core.demo_intake import demo_intake_build
 from corridor.core.demo_pipeline import demo_pipeline_build
 from corridor.vault.actions import compartment_create, user_recovery_kit_issue
@@ -93,6 +94,7 @@ def demo_create() -> list[str]:
             demo_documentation_build(
                 documentation=Compartment.objects.get(name="Documentation"), north=north
             )
+            demo_evidence_build(documentation=Compartment.objects.get(name="Documentation"))
         with keyring_activated(keyrings["triage"]):
             demo_intake_build(
                 desk_compartment=Compartment.objects.get(name="Intake triage"), known=known

@@ -189,3 +189,8 @@ def signature_valid(public_key: bytes, message: bytes, signature: bytes) -> bool
     except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
         return False
     return True
+
+
+def blake2b_512(message: bytes) -> bytes:
+    """Unkeyed BLAKE2b-512: the prehash minisign signs (its "ED" algorithm)."""
+    return nacl.hash.blake2b(message, digest_size=64, encoder=RawEncoder)

@@ -7,6 +7,7 @@ from types import ModuleType
 from matrix_rows import (
     cases,
     documentation,
+    evidence,
     intake,
     lifecycle,
     relocation,
@@ -24,4 +25,5 @@ MODULES: list[ModuleType] = [
     triage,
     documentation,
     lifecycle,
+    evidence,
 ]
