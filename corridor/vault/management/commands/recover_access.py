@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.accounts.models import User
 from corridor.vault.actions import RecoveryError, access_restore, recovery_keyring
 from corridor.vault.models import UserKeyPair
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="username that receives access")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["user"]).first()
+        user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None or not UserKeyPair.objects.filter(user=user).exists():
             raise CommandError(
                 "No such user with a key pair. Invite the user and let them log in first."
