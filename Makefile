@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-triage bench-index bench-faults lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-triage bench-index bench-lockdown bench-faults lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -88,6 +88,10 @@ bench-triage: venv
 bench-index: venv
 	$(BIN)/python bench/index_rebuild.py
 	$(BIN)/python bench/index_rebuild.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-lockdown: venv
+	$(BIN)/python bench/lockdown.py
+	$(BIN)/python bench/lockdown.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 bench-faults: venv
 	$(BIN)/python bench/worker_faults.py --database-url postgres://postgres@127.0.0.1:5432/test

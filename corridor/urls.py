@@ -17,6 +17,7 @@ urlpatterns = [
     path("help/", include(("corridor.intake.urls", "intake"))),
     path("triage/", include(("corridor.triage.urls", "triage"))),
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
+    path("emergency/", include(("corridor.emergency.urls", "emergency"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from matrix_rows import cases, documentation, intake, relocation, shelters, tasks, triage
+from matrix_rows import (
+    cases,
+    documentation,
+    emergency,
+    intake,
+    relocation,
+    shelters,
+    tasks,
+    triage,
+)
 
-MODULES: list[ModuleType] = [cases, tasks, shelters, relocation, intake, triage, documentation]
+MODULES: list[ModuleType] = [
+    cases,
+    tasks,
+    shelters,
+    relocation,
+    intake,
+    triage,
+    documentation,
+    emergency,
+]

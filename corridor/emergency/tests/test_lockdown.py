@@ -220,3 +220,29 @@ def test_the_lockdown_command_runs_without_a_question_with_yes(
     monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked"))
     call_command("lockdown", yes=True, stdout=io.StringIO())
     assert not KeyWrap.objects.filter(user__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_lockdown_page_needs_the_exact_name_and_a_fresh_reauth(settings: Any) -> None:
+    # Given a logged-in administrator and a member with wraps
+    org = org_build()
+    _team(org)
+    client = login(Client(), org.admin)
+    held = KeyWrap.objects.filter(user__isnull=False).count()
+    # When the name is mistyped, the page says so and nothing is destroyed
+    response = client.post("/emergency/lockdown/", {"name": "Test netw0rk"})
+    assert response.status_code == 200 and b"exactly as shown" in response.content
+    assert KeyWrap.objects.filter(user__isnull=False).count() == held
+    # When the re-authentication is stale, the page asks for it first
+    settings.CORRIDOR_REAUTH_WINDOW = 0
+    response = client.post("/emergency/lockdown/", {"name": "Test network"})
+    assert response.status_code == 302 and "/accounts/reauth/" in response["Location"]
+    assert KeyWrap.objects.filter(user__isnull=False).count() == held
+    # With a fresh one and the exact name, the server is locked down, this session too
+    settings.CORRIDOR_REAUTH_WINDOW = 300
+    response = client.post("/emergency/lockdown/", {"name": "Test network"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert not KeyWrap.objects.filter(user__isnull=False).exists()
+    assert client.get("/").status_code == 302
+    # and the public help form is still there for requests
+    assert Client().get("/help/").status_code == 200
