@@ -427,6 +427,20 @@ def compartment_index_rebuild(
         )
 
 
+def _reseal(compartment: Compartment, key: bytes, user_id: int) -> None:
+    """Replace any wrap of `compartment`'s key held for `user_id` by one of its current key."""
+    KeyWrap.objects.filter(
+        purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
+    ).delete()
+    _seal_for(
+        KeyWrap.COMPARTMENT,
+        key,
+        user_id=user_id,
+        compartment_id=compartment.pk,
+        version=compartment.key_version,
+    )
+
+
 def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = None) -> int:
     """Seal every compartment key to `user_id` from the recovery keyring.
 
@@ -437,16 +451,7 @@ def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = No
         restored = 0
         for compartment in Compartment.objects.select_for_update(no_key=True).order_by("pk"):
             key = recovery.compartment_key(compartment.pk, compartment.key_version)
-            KeyWrap.objects.filter(
-                purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
-            ).delete()
-            _seal_for(
-                KeyWrap.COMPARTMENT,
-                key,
-                user_id=user_id,
-                compartment_id=compartment.pk,
-                version=compartment.key_version,
-            )
+            _reseal(compartment, key, user_id)
             Membership.objects.get_or_create(user_id=user_id, compartment=compartment)
             restored += 1
         audit_record(
@@ -478,16 +483,7 @@ def access_restore_members(
                 "user_id", flat=True
             )
             for user_id in sorted(set(members) & allowed):
-                KeyWrap.objects.filter(
-                    purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
-                ).delete()
-                _seal_for(
-                    KeyWrap.COMPARTMENT,
-                    key,
-                    user_id=user_id,
-                    compartment_id=compartment.pk,
-                    version=compartment.key_version,
-                )
+                _reseal(compartment, key, user_id)
                 sealed += 1
         audit_record(
             actor_id=actor_id,
