@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from corridor.accounts.actions import session_end
 from corridor.accounts.decorators import require_permission, require_reauth, staff_user
 from corridor.emergency.actions import organisation_lockdown
 from corridor.vault.models import Organisation
@@ -36,6 +37,8 @@ def lockdown(request: HttpRequest) -> HttpResponse:
     form = LockdownForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         organisation_lockdown(actor_id=staff_user(request).pk)
-        # This session went with the others: the next page is the login.
+        # This session's row went with the others: end it here too, so the session
+        # middleware does not try to save a row that no longer exists.
+        session_end(request)
         return redirect("accounts:login")
     return render(request, "emergency/lockdown.html", {"form": form, "organisation": organisation})
