@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-faults bench-backup bench-evidence lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-lockdown bench-faults bench-backup bench-evidence lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -98,6 +98,10 @@ bench-backup: venv
 
 bench-evidence: venv
 	$(BIN)/python bench/evidence_export.py
+
+bench-lockdown: venv
+	$(BIN)/python bench/lockdown.py
+	$(BIN)/python bench/lockdown.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 bench-faults: venv
 	$(BIN)/python bench/worker_faults.py --database-url postgres://postgres@127.0.0.1:5432/test

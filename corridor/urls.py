@@ -19,6 +19,7 @@ urlpatterns = [
     path("triage/", include(("corridor.triage.urls", "triage"))),
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
     path("evidence/", include(("corridor.evidence.urls", "evidence"))),
+    path("emergency/", include(("corridor.emergency.urls", "emergency"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "membership.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "audit.checkpoint": frozenset({Role.ADMIN}),
+    # Emergency controls (decision 0022)
+    "emergency.lockdown": frozenset({Role.ADMIN}),
     # Case work (further limited to the compartments the user is a member of)
     "case.view": ALL,
     "case.create": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.TRIAGE}),

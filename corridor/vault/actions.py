@@ -199,15 +199,28 @@ def organisation_create(*, name: str, threshold: int, shares: int) -> Organisati
     return OrganisationKeys(organisation=org, recovery_shares=list(mnemonics))
 
 
-def recovery_keyring(shares: list[str]) -> Keyring:
-    """A keyring holding the organisation recovery key, rebuilt from k SLIP-39 shares."""
+def recovery_private_key(shares: list[str], *, public_key: bytes | None = None) -> bytes:
+    """The organisation recovery private key, rebuilt from k SLIP-39 shares, or RecoveryError.
+
+    Checked against `public_key` (default: this server's organisation), so shares of another
+    organisation, too few shares or a mistyped word give a clear error and no key. For every
+    caller that turns trustees' shares into the key (recovery drill, restore of a backup).
+    """
+    if not shares:
+        raise RecoveryError("no shares were given")
     try:
         private = combine_mnemonics([" ".join(s.split()) for s in shares])
     except (MnemonicError, ValueError) as exc:
         raise RecoveryError(str(exc)) from exc
-    if len(private) != crypto.KEY_BYTES or crypto.public_key_of(private) != _recovery_public_key():
+    expected = _recovery_public_key() if public_key is None else public_key
+    if len(private) != crypto.KEY_BYTES or crypto.public_key_of(private) != expected:
         raise RecoveryError("these shares do not rebuild this organisation's recovery key")
-    return Keyring(user_id=None, private_key=private)
+    return private
+
+
+def recovery_keyring(shares: list[str]) -> Keyring:
+    """A keyring holding the organisation recovery key, rebuilt from k SLIP-39 shares."""
+    return Keyring(user_id=None, private_key=recovery_private_key(shares))
 
 
 def compartment_create(
@@ -415,6 +428,20 @@ def compartment_index_rebuild(
         )
 
 
+def _reseal(compartment: Compartment, key: bytes, user_id: int) -> None:
+    """Replace any wrap of `compartment`'s key held for `user_id` by one of its current key."""
+    KeyWrap.objects.filter(
+        purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
+    ).delete()
+    _seal_for(
+        KeyWrap.COMPARTMENT,
+        key,
+        user_id=user_id,
+        compartment_id=compartment.pk,
+        version=compartment.key_version,
+    )
+
+
 def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = None) -> int:
     """Seal every compartment key to `user_id` from the recovery keyring.
 
@@ -425,19 +452,44 @@ def access_restore(*, recovery: Keyring, user_id: int, actor_id: int | None = No
         restored = 0
         for compartment in Compartment.objects.select_for_update(no_key=True).order_by("pk"):
             key = recovery.compartment_key(compartment.pk, compartment.key_version)
-            KeyWrap.objects.filter(
-                purpose=KeyWrap.COMPARTMENT, compartment=compartment, user_id=user_id
-            ).delete()
-            _seal_for(
-                KeyWrap.COMPARTMENT,
-                key,
-                user_id=user_id,
-                compartment_id=compartment.pk,
-                version=compartment.key_version,
-            )
+            _reseal(compartment, key, user_id)
             Membership.objects.get_or_create(user_id=user_id, compartment=compartment)
             restored += 1
         audit_record(
             actor_id=actor_id, action="vault.recover", object_type="user", object_id=str(user_id)
         )
     return restored
+
+
+def access_restore_members(
+    *, recovery: Keyring, user_ids: Iterable[int] | None = None, actor_id: int | None = None
+) -> int:
+    """Re-seal every compartment's key to its recorded members (after a lockdown, T6).
+
+    Memberships survive a lockdown; only the wraps went. With `user_ids`, only those members
+    get their compartments back (the users the trustees name); others stay locked out until
+    a member grants them again. Returns the number of wraps sealed.
+    """
+    from django.contrib.auth import get_user_model
+
+    active = get_user_model().objects.filter(is_active=True, keypair__isnull=False)
+    if user_ids is not None:
+        active = active.filter(pk__in=list(user_ids))
+    allowed = set(active.values_list("pk", flat=True))
+    sealed = 0
+    with transaction.atomic():
+        for compartment in Compartment.objects.select_for_update(no_key=True).order_by("pk"):
+            key = recovery.compartment_key(compartment.pk, compartment.key_version)
+            members = Membership.objects.filter(compartment=compartment).values_list(
+                "user_id", flat=True
+            )
+            for user_id in sorted(set(members) & allowed):
+                _reseal(compartment, key, user_id)
+                sealed += 1
+        audit_record(
+            actor_id=actor_id,
+            action="vault.recover_members",
+            object_type="organisation",
+            object_id=str(Organisation.objects.values_list("pk", flat=True).first()),
+        )
+    return sealed

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from corridor.vault import crypto
 from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.reads import reads_check, reads_ledger
+from corridor.vault.signals import vault_session_stale
 
 SESSION_KEY = "_vault_sk"
 KEYS_SESSION_KEY = "_vault_keys"
@@ -107,10 +108,11 @@ class VaultMiddleware:
             if keyring is None:
                 # The session row without the browser's half (a replayed or seized session,
                 # a lost cookie) is locked: end it, so the staff gate sends it to the login
-                # instead of a view failing on the first sensitive field (T1).
-                from corridor.accounts.actions import session_end
-
-                session_end(request)
+                # instead of a view failing on the first sensitive field (T1). The vault
+                # does not know how staff sessions end: the accounts app answers the signal.
+                vault_session_stale.send(sender=VaultMiddleware, request=request)
+                if not vault_session_stale.has_listeners(VaultMiddleware):
+                    vault_session_close(request)
         request.keyring = keyring  # type: ignore[attr-defined]
         with keyring_activated(keyring), reads_ledger() as ledger:
             response = self.get_response(request)

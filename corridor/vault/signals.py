@@ -25,3 +25,8 @@ cross_index_opened = Signal()
 # strict mode (corridor.vault.reads.reads_check). Keyword arguments: actor_id, objects (a
 # list of (object_type, object_id) to audit). The audit app records them.
 reads_unaudited = Signal()
+
+# Sent by the vault middleware when a verified session has lost its key half (a replayed or
+# seized session row, a lost cookie, a lockdown). Keyword argument: request. The accounts app
+# ends the staff session; the vault itself imports no other app (tests/test_vault_standalone).
+vault_session_stale = Signal()

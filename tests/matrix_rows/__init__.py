@@ -7,6 +7,7 @@ from types import ModuleType
 from matrix_rows import (
     cases,
     documentation,
+    emergency,
     evidence,
     intake,
     lifecycle,
@@ -26,4 +27,5 @@ MODULES: list[ModuleType] = [
     documentation,
     lifecycle,
     evidence,
+    emergency,
 ]
