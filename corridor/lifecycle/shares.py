@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shamir_mnemonic import MnemonicError, combine_mnemonics
-
 from corridor.vault import crypto
+from corridor.vault.actions import RecoveryError, recovery_shares_combine
 
 
 class SharesError(Exception):
@@ -33,9 +32,7 @@ def shares_read(lines: Iterable[str]) -> list[str]:
 def recovery_private_key(shares: list[str]) -> tuple[bytes, bytes]:
     """(private, public) recovery key rebuilt from the shares, in memory only."""
     try:
-        private = combine_mnemonics(shares)
-    except (MnemonicError, ValueError) as exc:
+        private = recovery_shares_combine(shares)
+    except RecoveryError as exc:
         raise SharesError(str(exc)) from exc
-    if len(private) != crypto.KEY_BYTES:
-        raise SharesError("the shares do not hold a 32-byte recovery key")
     return private, crypto.public_key_of(private)

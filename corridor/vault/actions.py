@@ -206,15 +206,24 @@ def recovery_private_key(shares: list[str], *, public_key: bytes | None = None) 
     organisation, too few shares or a mistyped word give a clear error and no key. For every
     caller that turns trustees' shares into the key (recovery drill, restore of a backup).
     """
+    private = recovery_shares_combine(shares)
+    expected = _recovery_public_key() if public_key is None else public_key
+    if crypto.public_key_of(private) != expected:
+        raise RecoveryError("these shares do not rebuild this organisation's recovery key")
+    return private
+
+
+def recovery_shares_combine(shares: list[str]) -> bytes:
+    """The 32-byte secret k SLIP-39 shares rebuild, unchecked, or RecoveryError. A restore
+    of a backup has no organisation to check it against yet (corridor.lifecycle)."""
     if not shares:
         raise RecoveryError("no shares were given")
     try:
         private = combine_mnemonics([" ".join(s.split()) for s in shares])
     except (MnemonicError, ValueError) as exc:
         raise RecoveryError(str(exc)) from exc
-    expected = _recovery_public_key() if public_key is None else public_key
-    if len(private) != crypto.KEY_BYTES or crypto.public_key_of(private) != expected:
-        raise RecoveryError("these shares do not rebuild this organisation's recovery key")
+    if len(private) != crypto.KEY_BYTES:
+        raise RecoveryError("the shares do not hold a 32-byte recovery key")
     return private
 
 
