@@ -17,6 +17,7 @@ from corridor.cases.access import request_compartment_ids
 from corridor.evidence.actions import custody_check, custody_trail
 from corridor.evidence.models import EvidenceItem, Package
 from corridor.evidence.packages import package_plan, plan_reads_audit
+from corridor.vault import signing
 
 
 def _audited(request: HttpRequest, object_type: str, ids: list[str], verb: str) -> None:
@@ -38,7 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
     packages = list(Package.objects.filter(compartment_id__in=member_of))
     _audited(request, "evidence_item", [str(i.pk) for i in items], "list")
     _audited(request, "evidence_package", [str(p.pk) for p in packages], "list")
-    return render(request, "evidence/home.html", {"items": items, "packages": packages})
+    public_key = signing.public_key_minisign(signing.evidence_public_key())
+    return render(
+        request,
+        "evidence/home.html",
+        {"items": items, "packages": packages, "public_key": public_key},
+    )
 
 
 @require_GET

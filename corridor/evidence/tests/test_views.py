@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from conftest import login
@@ -69,6 +71,15 @@ def test_the_member_lawyer_sees_the_trail_and_the_redacted_preview(desk, records
     assert "Victim One" not in preview and "Person A" in preview  # anonymised consent
     assert "cannot be redacted" in preview  # the file refused, with the reason
     assert AuditEntry.objects.filter(action="evidence_item.read", object_id=str(item.pk)).exists()
+
+
+def test_it_shows_the_public_key_the_command_prints(desk, records):
+    # The key a court is sent is the one the page shows and `evidence_pubkey` prints
+    out = io.StringIO()
+    call_command("evidence_pubkey", stdout=out)
+    page = login(Client(), desk.lawyer).get("/evidence/").content.decode()
+    assert out.getvalue().startswith("untrusted comment: minisign public key ")
+    assert f'<pre id="public-key">{out.getvalue()}</pre>' in page
 
 
 @pytest.mark.parametrize(
