@@ -278,6 +278,16 @@ def _override_check(thread: OpenedThread, override_reason: str) -> bool:
     return hit
 
 
+def _proposal_complete(compartment: Compartment | None, note: str) -> None:
+    missing = []
+    if compartment is None:
+        missing.append(_("Choose the compartment the case would open in."))
+    if not note:
+        missing.append(_("Say why the request should be accepted."))
+    if missing:
+        raise ValidationError(missing, code="proposal_incomplete")
+
+
 def accept_propose(
     *,
     actor_id: int,
@@ -286,12 +296,14 @@ def accept_propose(
     note: str = "",
     override_reason: str = "",
 ) -> Vetting:
-    """First of two people: propose to accept the request (into `compartment`, if chosen)."""
+    """First of two people: propose to accept the request into `compartment`, saying why in
+    `note`. Both are required: the approver confirms the one and weighs the other."""
     desk = _desk_member(actor_id, "intake.approve")
     note, override_reason = _text(note, REASON_MAX), _text(override_reason, REASON_MAX)
     with transaction.atomic():
         head = _head_locked(submission)
         _undecided(head)
+        _proposal_complete(compartment, note)
         vetting = _vetting(head, desk)
         if head.status == SubmissionStatus.ACCEPT_PROPOSED and proposal_standing(vetting):
             raise ValidationError(

@@ -15,10 +15,12 @@ from corridor.triage.models import WatchKind
 from corridor.vault.models import Compartment
 
 
-def _area(label: Any, *, rows: int = 3, max_length: int = TEXT_MAX) -> forms.CharField:
+def _area(
+    label: Any, *, rows: int = 3, max_length: int = TEXT_MAX, required: bool = False
+) -> forms.CharField:
     return forms.CharField(
         label=label,
-        required=False,
+        required=required,
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
@@ -35,9 +37,8 @@ class ProposeForm(forms.Form):
     compartment = forms.ModelChoiceField(
         label=_("Compartment for the case (the approver confirms it)"),
         queryset=Compartment.objects.none(),
-        required=False,
     )
-    note = _area(_("Why accept"), rows=2, max_length=REASON_MAX)
+    note = _area(_("Why accept"), rows=2, max_length=REASON_MAX, required=True)
     override_reason = _area(
         _("Reason to go on despite a watch-list hit"), rows=2, max_length=REASON_MAX
     )

@@ -81,6 +81,7 @@ def test_it_takes_a_public_request_through_two_person_acceptance(
     # When they propose to accept it into North
     propose = page.locator("form[action$='/propose/']")
     propose.locator("select[name=compartment]").select_option(label="North")
+    propose.locator("textarea[name=note]").fill("Vouched for by our partner in Grozny")
     propose.locator("button[type=submit]").click()
     page.wait_for_url(browsing.url(f"/triage/{request.pk}/"))
     expect(page.locator("form[action$='/approve/']")).to_have_count(0)  # not their own

@@ -52,7 +52,9 @@ def build(world: World) -> None:
         channel="web",
     )
     with keyring_activated(proposer.keyring):
-        accept_propose(actor_id=proposer.user.pk, submission=proposed, compartment=world.north)
+        accept_propose(
+            actor_id=proposer.user.pk, submission=proposed, compartment=world.north, note="Matrix"
+        )
         entry = watch_entry_add(
             actor_id=proposer.user.pk, kind="phone", value="+7 900 000-00-01", note="Matrix"
         )
@@ -129,7 +131,7 @@ ROWS: list[Row] = [
     ),
     _desk_post(
         "triage:propose",
-        data=lambda w: {"compartment": w.north.pk},
+        data=lambda w: {"compartment": w.north.pk, "note": "Matrix reason"},
         effect=lambda w, s: _status(w, "request") == "accept_proposed",
     ),
     _desk_post(

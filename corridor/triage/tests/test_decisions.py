@@ -33,6 +33,8 @@ PAYLOAD: dict[str, Any] = {
     "urgency": "now",
 }
 
+WHY = "Vouched for by our partner in Grozny"
+
 
 def _state(submission: Submission) -> tuple[Any, ...]:
     """Everything a refused action must leave as it was."""
@@ -71,7 +73,7 @@ def test_it_accepts_with_two_people_and_opens_the_case(desk: Desk) -> None:
     request = desk.submit(**PAYLOAD)
     north = desk.org.compartment("North")
     _as(desk.first, actions.checklist_save, submission=request, interview_notes="Called back")
-    _as(desk.first, actions.accept_propose, submission=request, compartment=north)
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north, note=WHY)
     request.refresh_from_db()
     assert request.status == "accept_proposed"
     # When the same person tries to approve it
@@ -123,9 +125,9 @@ def test_it_accepts_with_two_people_and_opens_the_case(desk: Desk) -> None:
 
 def test_it_refuses_an_approval_into_a_compartment_the_approver_does_not_hold(desk: Desk) -> None:
     request = desk.submit(**PAYLOAD)
-    _as(desk.first, actions.accept_propose, submission=request)
-    # The coordinator is a desk member but not a member of North
     north = desk.org.compartment("North")
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north, note=WHY)
+    # The coordinator is a desk member but not a member of North
     _refused(desk.coordinator, actions.accept_approve, request, "not a member", compartment=north)
 
 
@@ -133,6 +135,19 @@ def test_it_refuses_an_approval_nobody_proposed(desk: Desk) -> None:
     request = desk.submit(**PAYLOAD)
     north = desk.org.compartment("North")
     _refused(desk.second, actions.accept_approve, request, "Nobody has proposed", compartment=north)
+
+
+def test_it_refuses_a_proposal_without_a_compartment_or_a_reason(desk: Desk) -> None:
+    request = desk.submit(**PAYLOAD)
+    north = desk.org.compartment("North")
+    _refused(desk.first, actions.accept_propose, request, "compartment", note=WHY)
+    _refused(desk.first, actions.accept_propose, request, "why", compartment=north, note="  ")
+    # And through the page: the form says what is missing, and nothing is proposed
+    client = login(Client(), desk.first)
+    page = client.post(f"/triage/{request.pk}/propose/", {"compartment": "", "note": ""})
+    assert page.status_code == 200 and "This field is required." in page.content.decode()
+    request.refresh_from_db()
+    assert request.status != "accept_proposed"
 
 
 def test_it_refuses_a_role_that_may_not_approve(desk: Desk) -> None:
@@ -168,7 +183,7 @@ def test_it_never_approves_a_proposal_that_was_declined(desk: Desk) -> None:
     # Given a request proposed by one desk member and then declined by another
     request = desk.submit(**PAYLOAD)
     north = desk.org.compartment("North")
-    _as(desk.first, actions.accept_propose, submission=request, compartment=north)
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north, note=WHY)
     _as(desk.coordinator, actions.request_decline, submission=request, reason="A known trap")
     # When a third person approves the old proposal, then it is refused and changes nothing
     _refused(desk.second, actions.accept_approve, request, "decided already", compartment=north)
@@ -180,7 +195,10 @@ def test_it_refuses_the_proposers_approval_from_a_second_session(desk: Desk) -> 
     north = desk.org.compartment("North")
     first = login(Client(), desk.first)
     assert (
-        first.post(f"/triage/{request.pk}/propose/", {"compartment": north.pk}).status_code == 302
+        first.post(
+            f"/triage/{request.pk}/propose/", {"compartment": north.pk, "note": WHY}
+        ).status_code
+        == 302
     )
     before = _state(request)
     # When the same person logs in again elsewhere and approves it there
@@ -214,7 +232,7 @@ def test_it_lets_a_proposal_lapse_when_its_author_may_no_longer_make_it(
     # taken off the desk, or given a role that may not approve
     request = desk.submit(**PAYLOAD)
     north = desk.org.compartment("North")
-    _as(desk.first, actions.accept_propose, submission=request, compartment=north)
+    _as(desk.first, actions.accept_propose, submission=request, compartment=north, note=WHY)
     change(desk, desk.first)
     # When a second member approves it, then that is refused: one person would decide alone
     _refused(desk.second, actions.accept_approve, request, "propose it again", compartment=north)
@@ -222,7 +240,7 @@ def test_it_lets_a_proposal_lapse_when_its_author_may_no_longer_make_it(
     page = login(Client(), desk.second).get(f"/triage/{request.pk}/").content.decode()
     assert "propose it again" in page and f"/triage/{request.pk}/propose/" in page
     # When the second member proposes it again, a third person's approval accepts it
-    _as(desk.second, actions.accept_propose, submission=request, compartment=north)
+    _as(desk.second, actions.accept_propose, submission=request, compartment=north, note=WHY)
     third = desk.org.staff("desk-third", Role.TRIAGE, ("Desk", "North"))
     _refused(desk.second, actions.accept_approve, request, "second person", compartment=north)
     _as(third, actions.accept_approve, submission=request, compartment=north)
@@ -236,9 +254,14 @@ def test_it_needs_an_override_reason_from_both_people_on_a_watch_list_hit(desk: 
     request = desk.submit(**PAYLOAD)
     north = desk.org.compartment("North")
     # Then proposing without a reason is refused, and with one it goes through
-    _refused(desk.first, actions.accept_propose, request, "watch list")
+    _refused(desk.first, actions.accept_propose, request, "watch list", compartment=north, note=WHY)
     _as(
-        desk.first, actions.accept_propose, submission=request, override_reason="Vouched by partner"
+        desk.first,
+        actions.accept_propose,
+        submission=request,
+        compartment=north,
+        note=WHY,
+        override_reason="Vouched by partner",
     )
     # And approving without a reason is refused, and with one it goes through
     _refused(desk.second, actions.accept_approve, request, "watch list", compartment=north)
@@ -292,7 +315,10 @@ def test_it_accepts_through_the_screens_and_shows_refusals_as_messages(desk: Des
     assert page.status_code == 200 and "Give the reason for declining." in page.content.decode()
     # The first proposes; their own approval is refused with a message
     assert (
-        first.post(f"/triage/{request.pk}/propose/", {"compartment": north.pk}).status_code == 302
+        first.post(
+            f"/triage/{request.pk}/propose/", {"compartment": north.pk, "note": WHY}
+        ).status_code
+        == 302
     )
     page = first.post(f"/triage/{request.pk}/approve/", {"compartment": north.pk})
     assert "you proposed this yourself" in page.content.decode()
