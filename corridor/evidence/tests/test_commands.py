@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 import subprocess
-from datetime import date
 
 import pyrage
 import pytest
 from django.core.management import CommandError, call_command
 
 from corridor.accounts.roles import Role
-from corridor.documentation.consent import consent_record
-from corridor.evidence.actions import item_receive, package_choose, package_create
 from corridor.evidence.models import PackageExport
+from corridor.evidence.tests.conftest import consented_package
 
 
 def _call(*args):
@@ -27,36 +25,19 @@ def _call(*args):
 
 @pytest.fixture
 def exportable(desk, tmp_path):
-    consent_record(
-        actor_id=desk.lawyer.user.pk,
-        testimony=desk.testimony,
-        use="international",
-        granted=True,
+    _item, package = consented_package(
+        desk,
         anonymised=False,
-        obtained_how="signed_form",
-        obtained_on=date(2017, 5, 3),
-        obtained_by="x",
+        with_testimony=False,
+        item={
+            "pieces": [b"medical record " * 1000],
+            "title": "Medical record",
+            "original_name": "record.pdf",
+            "media_type": "application/pdf",
+            "received_from": "Clinic",
+            "received_how": "post",
+        },
     )
-    docs = desk.org.compartment("Documentation")
-    item = item_receive(
-        actor_id=desk.lawyer.user.pk,
-        compartment=docs,
-        pieces=[b"medical record " * 1000],
-        title="Medical record",
-        original_name="record.pdf",
-        media_type="application/pdf",
-        received_from="Clinic",
-        received_how="post",
-        testimony=desk.testimony,
-    )
-    package = package_create(
-        actor_id=desk.lawyer.user.pk,
-        compartment=docs,
-        recipient="UN Working Group",
-        recipient_kind="international",
-        language="en",
-    )
-    package_choose(actor_id=desk.lawyer.user.pk, package=package, chosen=[("item", item.pk)])
     passphrase = tmp_path / "pass"
     passphrase.write_text(desk.lawyer.passphrase)
     return package, passphrase

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -13,47 +12,24 @@ from django.test import Client
 from conftest import login
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
-from corridor.documentation.consent import consent_record
-from corridor.evidence.actions import item_receive, package_choose, package_create
+from corridor.evidence.tests.conftest import consented_package
 
 
 @pytest.fixture
 def records(desk):
-    consent_record(
-        actor_id=desk.lawyer.user.pk,
-        testimony=desk.testimony,
-        use="international",
-        granted=True,
+    return consented_package(
+        desk,
         anonymised=True,
-        obtained_how="signed_form",
-        obtained_on=date(2017, 5, 3),
-        obtained_by="x",
+        with_testimony=True,
+        item={
+            "pieces": [b"jpeg"],
+            "title": "Bruises photo",
+            "original_name": "a.jpg",
+            "media_type": "image/jpeg",
+            "received_from": "Sister Marker",
+            "received_how": "in_person",
+        },
     )
-    docs = desk.org.compartment("Documentation")
-    item = item_receive(
-        actor_id=desk.lawyer.user.pk,
-        compartment=docs,
-        pieces=[b"jpeg"],
-        title="Bruises photo",
-        original_name="a.jpg",
-        media_type="image/jpeg",
-        received_from="Sister Marker",
-        received_how="in_person",
-        testimony=desk.testimony,
-    )
-    package = package_create(
-        actor_id=desk.lawyer.user.pk,
-        compartment=docs,
-        recipient="UN Working Group",
-        recipient_kind="international",
-        language="en",
-    )
-    package_choose(
-        actor_id=desk.lawyer.user.pk,
-        package=package,
-        chosen=[("testimony", desk.testimony.pk), ("item", item.pk)],
-    )
-    return item, package
 
 
 def _urls(item, package):
