@@ -86,7 +86,11 @@ def totp_code(device: TOTPDevice) -> str:
     """A valid code that this device has not seen yet (django-otp refuses a replayed one)."""
     device.refresh_from_db()
     now_t = int((time.time() - device.t0) // device.step)
-    counter = max(now_t - device.tolerance, device.last_t + 1)
+    left = device.step - (time.time() - device.t0) % device.step
+    # An earlier step's code stays valid only until this step ends: on a busy machine the
+    # request that sends it may come after that, so take it only with time to spare.
+    earliest = now_t - device.tolerance if left > 10 else now_t
+    counter = max(earliest, device.last_t + 1)
     if counter > now_t + device.tolerance:
         time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
         return totp_code(device)
