@@ -119,6 +119,11 @@ def test_it_raises_the_next_missed_checkin_after_its_connection_was_cut(
     _wait_for(lambda: Alert.objects.filter(schedule=schedule).exists(), "raised the alert")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="on SQLite the cut closes the sqlite3 handle from another thread; done twice it "
+    "can crash the test process (seen twice on a loaded machine): PostgreSQL cuts it for real",
+)
 @pytest.mark.django_db(transaction=True)
 def test_it_raises_alerts_again_after_every_connection_was_cut_twice(
     team: Team, running_worker: list[BaseDatabaseWrapper]
