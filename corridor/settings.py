@@ -180,6 +180,15 @@ CORRIDOR_AUDIT_CHECKPOINT_LOG = env(
 # cannot even test a guess (docs/decisions/0009). Changing it orphans every codename. The
 # demo falls back to a fixed, public value; production refuses to take a request without it.
 CORRIDOR_INTAKE_PEPPER = env("CORRIDOR_INTAKE_PEPPER")
+# What a requester who chose "I am in danger now" is told at once, instead of "come back in a
+# day or two" (decision 0031): the organisation's emergency contact (a hotline, a messenger
+# handle) and, optionally, its own advice in each language; without advice a general text is
+# shown. Shown on the page that gives the codename, never stored with the request.
+CORRIDOR_EMERGENCY_CONTACT = env("CORRIDOR_EMERGENCY_CONTACT")
+CORRIDOR_EMERGENCY_ADVICE = {
+    "ru": env("CORRIDOR_EMERGENCY_ADVICE_RU"),
+    "en": env("CORRIDOR_EMERGENCY_ADVICE_EN"),
+}
 # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
 # peer for the public form's per-peer flood limits; any other X-Forwarded-For is ignored
 # (corridor/intake/flood.py, decision 0015). Per-peer limits: CORRIDOR_INTAKE_FLOOD (a dict).

@@ -2,8 +2,12 @@
 
 A codename is seven words drawn at random from a list of 7,776 (Russian or English; the two
 lists have the same size and a word's position is what counts, so the same codename can be
-typed in either language). 7 x log2(7776) = 90.3 bits: nobody guesses it, online or offline,
-whatever the hash costs (docs/decisions/0009-intake.md).
+typed in either language). Only positions whose words are safe in *both* languages are drawn:
+a codename may be read on a phone searched at a checkpoint, so words about death, illness,
+sex, drugs, violence, politics or religion are screened out (`wordlists/excluded-*.txt`,
+decision 0031). Every position still *reads*, so codenames given out before the screening keep
+working. `entropy_bits()` states what is drawn (about 88 bits): nobody guesses it, online or
+offline, whatever the hash costs (docs/decisions/0009-intake.md).
 
 The server never stores the codename. From its normalised form (the word positions) it
 derives, with Argon2id under a salt taken from the pepper, 64 bytes: the first half, keyed
@@ -79,14 +83,47 @@ def list_size() -> int:
     return min(len(wordlist(language)) for language in LANGUAGES)
 
 
+@functools.cache
+def excluded(language: str) -> dict[str, str]:
+    """The words of `language`'s list a codename must never show, with their topic.
+
+    Raises ImproperlyConfigured if the file names a word that is not in the list (a typo
+    would leave the real word drawable).
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"no codename word list for {language!r}")
+    text = (WORDLIST_DIR / f"excluded-{language}.txt").read_text(encoding="utf-8")
+    known = set(wordlist(language))
+    topics: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _sep, topic = line.partition("\t")
+        if word not in known:
+            raise ImproperlyConfigured(f"excluded-{language}.txt: {word!r} is not in the list")
+        topics[word] = topic.strip()
+    return topics
+
+
+@functools.cache
+def drawable_positions() -> tuple[int, ...]:
+    """Positions whose word is safe in every language (a codename is shown in two)."""
+    return tuple(
+        position
+        for position in range(list_size())
+        if not any(wordlist(language)[position] in excluded(language) for language in LANGUAGES)
+    )
+
+
 def entropy_bits() -> float:
-    return WORDS * math.log2(list_size())
+    """Bits of a generated codename: seven independent, uniform draws of a safe position."""
+    return WORDS * math.log2(len(drawable_positions()))
 
 
 def codename_generate(language: str) -> str:
     words = wordlist(language)
-    size = list_size()
-    return " ".join(words[secrets.randbelow(size)] for _ in range(WORDS))
+    drawable = drawable_positions()
+    return " ".join(words[drawable[secrets.randbelow(len(drawable))]] for _ in range(WORDS))
 
 
 def codename_positions(text: str) -> tuple[int, ...]:

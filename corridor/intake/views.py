@@ -42,6 +42,7 @@ from corridor.intake.actions import submission_create, thread_find, thread_rate_
 from corridor.intake.attachments import MAX_FILES, MAX_TOTAL_BYTES
 from corridor.intake.forms import HONEYPOT, CodenameForm, FollowUpForm, RequestForm
 from corridor.intake.models import Channel
+from corridor.intake.payload import Urgency
 from corridor.intake.uploads import MemoryOnlyUploadHandler
 
 # The body of a request may hold the files and the text fields, and no more.
@@ -264,6 +265,9 @@ def _request_form(request: HttpRequest, language: str) -> HttpResponse:
         {
             "codename": codename,
             "codename_other": codenames.codename_in(positions, _other_language(language)),
+            "danger_now": form.cleaned_data["urgency"] == Urgency.NOW,
+            "emergency_contact": settings.CORRIDOR_EMERGENCY_CONTACT,
+            "emergency_advice": settings.CORRIDOR_EMERGENCY_ADVICE.get(language, ""),
         },
     )
 

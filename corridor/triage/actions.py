@@ -437,6 +437,46 @@ def request_decline(*, actor_id: int, submission: Submission, reason: str) -> Ve
     return vetting
 
 
+def requests_decline_together(
+    *, actor_id: int, submissions: list[Submission], reason: str
+) -> list[Vetting]:
+    """Decline a burst's requests in one step with one reason (each audited as a decline).
+
+    All or nothing: if one of them was decided meanwhile, none is declined and the message
+    says so, so the desk member looks again before deciding.
+    """
+    desk = _desk_member(actor_id, "intake.triage")
+    reason = _text(reason, REASON_MAX)
+    if not reason:
+        raise ValidationError(_("Give the reason for declining."), code="no_reason")
+    if not submissions:
+        raise ValidationError(_("Choose the requests to decline."), code="none_chosen")
+    vettings = []
+    with transaction.atomic():
+        for submission in sorted(submissions, key=lambda s: str(s.pk)):  # one lock order
+            head = _head_locked(submission)
+            if head.status in DECIDED:
+                raise ValidationError(
+                    _(
+                        "One of these requests (received %(hour)s) has been decided meanwhile: "
+                        "nothing was declined. Look at the burst again."
+                    )
+                    % {"hour": f"{head.received_hour:%Y-%m-%d %H:00}"},
+                    code="decided",
+                )
+            vetting = _vetting(head, desk)
+            vetting.decline_reason = reason
+            _decision_record(
+                actor_id=actor_id,
+                head=head,
+                vetting=vetting,
+                decision=Decision.DECLINED,
+                audit_action="triage.decline",
+            )
+            vettings.append(vetting)
+    return vettings
+
+
 def request_reply(*, actor_id: int, submission: Submission, text: str) -> Reply:
     """Answer the requester through their codename (sealed to their reply key; intake's
     `reply_send` refuses a thread without one)."""

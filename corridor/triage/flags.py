@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -53,6 +53,8 @@ MESSAGE_MIN_CHARS = 20
 DUPLICATES_LISTED = 10
 #: Most requests of one hour opened to compare messages (a flood beyond it is a burst anyway).
 BURST_BUCKET_CAP = 500
+#: Most other requests of a burst linked from a request (and declined together in one step).
+BURST_LISTED = 50
 
 DUPLICATE, LINKAGE, WATCH, BURST = "duplicate", "linkage", "watch", "burst"
 Key = TypeVar("Key")
@@ -89,6 +91,7 @@ class Flag:
     probability: float | None = None
     evidence: tuple[FieldEvidence, ...] = ()
     note: str = ""  # a watch-list entry's note
+    members: tuple[uuid.UUID, ...] = ()  # a burst: the other requests in it (first threads)
 
     @property
     def percent(self) -> str:
@@ -330,35 +333,74 @@ def _term_burst_flags(threads: list[OpenedThread]) -> dict[uuid.UUID, list[Flag]
         .annotate(threads=Count("thread", distinct=True))
         .filter(threads__gte=BURST_MIN_REQUESTS)
     )
+    members = _term_burst_members(rows)
     flags: dict[uuid.UUID, list[Flag]] = defaultdict(list)
     for thread_id, found in keys.items():
         for row in rows:
-            if (row["received_hour"], row["kind"], bytes(row["digest"])) in found:
+            key = (row["received_hour"], row["kind"], bytes(row["digest"]))
+            if key in found:
                 flags[thread_id].append(
                     Flag(
                         BURST,
-                        _("%(count)d requests in the hour of %(hour)s share this %(kind)s.")
+                        _(
+                            "Possibly coordinated: %(count)d requests in the hour of %(hour)s "
+                            "share this %(kind)s."
+                        )
                         % {
                             "count": row["threads"],
                             "hour": _hour(row["received_hour"]),
                             "kind": TermKind(row["kind"]).label,
                         },
+                        members=_others(members[key], thread_id),
                     )
                 )
     return flags
 
 
+def _term_burst_members(
+    rows: list[dict[str, Any]],
+) -> dict[tuple[datetime, str, bytes], list[uuid.UUID]]:
+    """The threads of each burst key (hour, kind, digest), oldest first: one query."""
+    hot = {(row["received_hour"], row["kind"], bytes(row["digest"])) for row in rows}
+    members: dict[tuple[datetime, str, bytes], list[uuid.UUID]] = defaultdict(list)
+    if not hot:
+        return members
+    found = (
+        SubmissionTerm.objects.filter(
+            received_hour__in={hour for hour, _k, _d in hot},
+            digest__in=list({digest for _h, _k, digest in hot}),
+        )
+        .values_list("received_hour", "kind", "digest", "thread_id")
+        .distinct()
+        .order_by("thread_id")
+    )
+    for hour, kind, digest, thread_id in found:
+        key = (hour, kind, bytes(digest))
+        if key in hot and thread_id not in members[key]:
+            members[key].append(thread_id)
+    return members
+
+
+def _others(members: Iterable[uuid.UUID], own: uuid.UUID) -> tuple[uuid.UUID, ...]:
+    return tuple(member for member in members if member != own)[:BURST_LISTED]
+
+
 def near_identical_counts(messages: dict[Key, str]) -> dict[Key, int]:
     """For each message, how many others are near-identical to it (long messages only)."""
+    return {key: len(others) for key, others in near_identical_others(messages).items()}
+
+
+def near_identical_others(messages: dict[Key, str]) -> dict[Key, list[Key]]:
+    """For each message, the keys of the others near-identical to it (long messages only)."""
     long = {key: text for key, text in messages.items() if len(text) >= MESSAGE_MIN_CHARS}
     keys, texts = list(long), list(long.values())
-    counts = dict.fromkeys(messages, 0)
+    others: dict[Key, list[Key]] = {key: [] for key in messages}
     for index, text in enumerate(texts):
         found = process.extract(
             text, texts, scorer=fuzz.ratio, score_cutoff=NEAR_IDENTICAL_RATIO, limit=None
         )
-        counts[keys[index]] = sum(1 for _, _, position in found if position != index)
-    return counts
+        others[keys[index]] = [keys[position] for _, _, position in found if position != index]
+    return others
 
 
 class HourMessages:
@@ -370,14 +412,14 @@ class HourMessages:
 
     def __init__(self, opener: PayloadOpener) -> None:
         self._opener = opener
-        self._counts: dict[datetime, dict[uuid.UUID, int]] = {}
+        self._others: dict[datetime, dict[uuid.UUID, list[uuid.UUID]]] = {}
 
     def prepare(self, heads: Iterable[Submission]) -> None:
-        hours = {head.received_hour for head in heads} - set(self._counts)
+        hours = {head.received_hour for head in heads} - set(self._others)
         if not hours:
             return
         for hour in hours:
-            self._counts[hour] = {}
+            self._others[hour] = {}
         firsts = Submission.objects.filter(received_hour__in=hours, thread__isnull=True)
         busy = list(
             firsts.values("received_hour")
@@ -398,24 +440,29 @@ class HourMessages:
         self._opener.open_many(submissions)
         for hour in chosen:
             in_hour = [s for s in submissions if s.received_hour == hour]
-            self._counts[hour] = near_identical_counts(
+            self._others[hour] = near_identical_others(
                 {s.pk: message_of(self._opener.payload(s)) for s in in_hour}
             )
 
-    def near_identical(self, head: Submission) -> int:
+    def near_identical(self, head: Submission) -> list[uuid.UUID]:
+        """The other first requests of the hour whose message is near-identical to `head`'s."""
         self.prepare([head])
-        return self._counts[head.received_hour].get(head.pk, 0)
+        return self._others[head.received_hour].get(head.pk, [])
 
 
 def _text_burst_flags(thread: OpenedThread, hours: HourMessages) -> list[Flag]:
     others = hours.near_identical(thread.head)
-    if others + 1 < BURST_MIN_REQUESTS:
+    if len(others) + 1 < BURST_MIN_REQUESTS:
         return []
     return [
         Flag(
             BURST,
-            _("%(count)d requests in the hour of %(hour)s carry near-identical messages.")
-            % {"count": others + 1, "hour": _hour(thread.head.received_hour)},
+            _(
+                "Possibly coordinated: %(count)d requests in the hour of %(hour)s carry "
+                "near-identical messages."
+            )
+            % {"count": len(others) + 1, "hour": _hour(thread.head.received_hour)},
+            members=_others(sorted(others), thread.head.pk),
         )
     ]
 

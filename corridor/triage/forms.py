@@ -69,6 +69,21 @@ class DeclineForm(forms.Form):
     reason = _area(_("Reason for declining"), rows=2, max_length=REASON_MAX)
 
 
+class DeclineBurstForm(forms.Form):
+    """Decline several requests of a burst with one reason; `choices`: (request id, label)."""
+
+    requests = forms.MultipleChoiceField(
+        label=_("Requests to decline"), widget=forms.CheckboxSelectMultiple
+    )
+    reason = _area(_("Reason for declining"), rows=2, max_length=REASON_MAX)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["requests"].choices = choices  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial["requests"] = [value for value, _label in choices]
+
+
 class ReplyForm(forms.Form):
     text = _area(_("Reply to the requester"), rows=3, max_length=REASON_MAX)
 
@@ -120,6 +135,17 @@ class OperatorRequestForm(forms.Form):
             if data[extra]:
                 payload[extra] = data[extra]
         return payload
+
+
+class WatchFromRequestForm(forms.Form):
+    """Put one of a request's own identifiers on the watch list; `choices`: (key, label)."""
+
+    identifier = forms.ChoiceField(label=_("Identifier"), widget=forms.RadioSelect)
+    note = _area(_("Why it is on the list"), rows=2, max_length=REASON_MAX)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["identifier"].choices = choices  # type: ignore[attr-defined]
 
 
 class WatchEntryForm(forms.Form):

@@ -17,5 +17,7 @@ urlpatterns = [
     path("<uuid:submission_id>/propose/", views.propose, name="propose"),
     path("<uuid:submission_id>/approve/", views.approve, name="approve"),
     path("<uuid:submission_id>/decline/", views.decline, name="decline"),
+    path("<uuid:submission_id>/decline-burst/", views.decline_burst, name="decline_burst"),
     path("<uuid:submission_id>/reply/", views.reply, name="reply"),
+    path("<uuid:submission_id>/watch/", views.watch_from_request, name="watch_from_request"),
 ]

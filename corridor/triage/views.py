@@ -29,14 +29,17 @@ from corridor.triage.display import payload_rows
 from corridor.triage.forms import (
     ApproveForm,
     ChecklistForm,
+    DeclineBurstForm,
     DeclineForm,
     OperatorRequestForm,
     ProposeForm,
     ReplyForm,
     WatchEntryForm,
+    WatchFromRequestForm,
 )
-from corridor.triage.models import Vetting, WatchEntry
-from corridor.triage.opening import OpenedThread, PayloadOpener
+from corridor.triage.identifiers import Identifiers
+from corridor.triage.models import Vetting, WatchEntry, WatchKind
+from corridor.triage.opening import OpenedThread, PayloadOpener, threads_open
 from corridor.triage.pages import BACKLOG_LIMIT, threads_flagged
 from corridor.vault.models import Compartment, Membership
 
@@ -106,10 +109,51 @@ def _compartments_held(request: HttpRequest) -> QuerySet[Compartment]:
     return Compartment.objects.filter(pk__in=held).order_by("name")
 
 
+def _burst(head: Submission, flags: list[Any]) -> tuple[list[Submission], list[tuple[str, str]]]:
+    """The other requests of this request's bursts, and the undecided ones (this one too) as
+    the choices of the form that declines them together."""
+    ids = list(dict.fromkeys(member for flag in flags for member in flag.members))
+    others = list(Submission.objects.filter(pk__in=ids).order_by("received_hour", "pk"))
+    choices = [(str(head.pk), _("This request"))] if head.status not in actions.DECIDED else []
+    choices += [
+        (
+            str(other.pk),
+            _("Request received %(hour)s (%(status)s)")
+            % {
+                "hour": f"{other.received_hour:%Y-%m-%d %H:00}",
+                "status": other.get_status_display(),
+            },
+        )
+        for other in others
+        if other.status not in actions.DECIDED
+    ]
+    return others, choices
+
+
+def _watchable(identifiers: Identifiers) -> dict[str, tuple[str, str]]:
+    """A request's identifiers that may go on the watch list: key -> (kind, value)."""
+    found: dict[str, tuple[str, str]] = {}
+    if identifiers.name:
+        found["name"] = (WatchKind.NAME, identifiers.name)
+    for kind, values in (
+        (WatchKind.PHONE, identifiers.phones),
+        (WatchKind.HANDLE, identifiers.handles),
+        (WatchKind.EMAIL, identifiers.emails),
+    ):
+        for index, value in enumerate(values):
+            found[f"{kind}-{index}"] = (kind, value)
+    return found
+
+
+def _watch_choices(watchable: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(key, f"{WatchKind(kind).label}: {value}") for key, (kind, value) in watchable.items()]
+
+
 def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -> HttpResponse:
     user = staff_user(request)
     opener = PayloadOpener(deferred=True)
     flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener, notes=True)[0]
+    burst, burst_choices = _burst(head, flagged.flags)
     vetting = Vetting.objects.filter(submission=head).first()
     mine = _compartments_held(request)
     checklist_initial = {}
@@ -139,6 +183,16 @@ def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -
         or ApproveForm(mine=mine, initial=approve_initial),
         "decline_form": bound.get("decline_form") or DeclineForm(),
         "reply_form": bound.get("reply_form") or ReplyForm(),
+        "burst": burst,
+        "watch_form": (
+            bound.get("watch_form")
+            or WatchFromRequestForm(choices=_watch_choices(_watchable(flagged.thread.identifiers)))
+        )
+        if user.may("watchlist.manage") and _watchable(flagged.thread.identifiers)
+        else None,
+        "burst_form": (bound.get("burst_form") or DeclineBurstForm(choices=burst_choices))
+        if len(burst_choices) > 1
+        else None,
         "own_proposal": vetting is not None and vetting.proposed_by_id == user.pk,
         "proposal_lapsed": head.status == SubmissionStatus.ACCEPT_PROPOSED
         and not actions.proposal_standing(vetting),
@@ -256,6 +310,73 @@ reply = _desk_write(
     action=actions.request_reply,
     done=gettext_lazy("Reply sent. The requester reads it with their codename."),
 )
+
+
+@require_http_methods(["POST"])
+@require_permission("watchlist.manage")
+def watch_from_request(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    """Put the request's phone, handle, address or name on the watch list.
+
+    The value is taken from the opened request, never from the form: the form names which of
+    the request's identifiers, so nothing else can be slipped in through it."""
+    head = thread_for_user(request, submission_id, permission="watchlist.manage")
+    opener = PayloadOpener(deferred=True)
+    [thread] = threads_open([head], opener)
+    with transaction.atomic():
+        opener.record_reads()
+    watchable = _watchable(thread.identifiers)
+    form = WatchFromRequestForm(request.POST, choices=_watch_choices(watchable))
+    if form.is_valid():
+        kind, value = watchable[form.cleaned_data["identifier"]]
+        try:
+            actions.watch_entry_add(
+                actor_id=staff_user(request).pk,
+                kind=kind,
+                value=value,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Added to the watch list."))
+            return redirect("triage:request", submission_id=head.pk)
+    else:
+        messages.error(request, _("Please correct the form."))
+    return _request_page(request, head, watch_form=form)
+
+
+@require_http_methods(["POST"])
+@require_permission("intake.triage")
+def decline_burst(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    """Decline requests of this request's bursts together, with one reason.
+
+    Only requests the server itself finds in the burst can be chosen: the flags are worked
+    out again here, not taken from the form."""
+    head = thread_for_user(request, submission_id, permission="intake.triage")
+    user = staff_user(request)
+    flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=PayloadOpener(deferred=True))[
+        0
+    ]
+    burst, choices = _burst(head, flagged.flags)
+    form = DeclineBurstForm(request.POST, choices=choices)
+    if form.is_valid():
+        chosen = set(form.cleaned_data["requests"])
+        submissions = [s for s in [head, *burst] if str(s.pk) in chosen]
+        try:
+            declined = actions.requests_decline_together(
+                actor_id=user.pk, submissions=submissions, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Declined together: %(count)d requests.") % {"count": len(declined)}
+            )
+            return redirect("triage:inbox")
+    else:
+        messages.error(request, _("Please correct the form."))
+    head.refresh_from_db()
+    return _request_page(request, head, burst_form=form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -153,6 +153,27 @@ ROWS: list[Row] = [
         data=lambda w: {"text": "Matrix reply"},
         effect=lambda w, s: Reply.objects.filter(author=s.user).exists(),
     ),
+    _desk_post(
+        "triage:watch_from_request",
+        data=lambda w: {"identifier": "phone-0", "note": "Matrix trap"},
+        effect=lambda w, s: (
+            WatchEntry.objects.filter(created_by=s.user, kind="phone")
+            .exclude(pk=_x(w)["entry"].pk)
+            .exists()
+        ),
+    ),
+    Row(
+        "triage:decline_burst",
+        "POST",
+        DESK,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_request,
+        data=lambda w: {"requests": [str(_x(w)["request"].pk)], "reason": "Matrix burst"},
+        location=lambda w: r"/triage/",
+        effect=lambda w, s: _status(w, "request") == "declined",
+    ),
     # Recording needs no desk membership: the request is sealed to the intake public key.
     Row("triage:record", "GET", RECORDERS),
     Row(
