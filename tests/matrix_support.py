@@ -76,6 +76,7 @@ class Row:
     location: Fn | None = None  # regex the redirect must match, for 302
     effect: Callable[[World, Staff], bool] | None = None  # did the action happen?
     shows: Fn | None = None  # text of the North case that members see and outsiders do not
+    hides_from: frozenset[str] = frozenset()  # allowed roles that must not see `shows` either
 
     @property
     def id(self) -> str:

@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "emergency.lockdown": frozenset({Role.ADMIN}),
     # Case work (further limited to the compartments the user is a member of)
     "case.view": ALL,
+    # Who the case is about (name, contacts, notes, documents, panels): not the viewer, who
+    # sees references, stages and counts only (decision 0032)
+    "case.person": ALL - {Role.VIEWER},
     "case.create": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.TRIAGE}),
     "case.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
     "case.assign": frozenset({Role.COORDINATOR}),
@@ -47,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "alert.resolve": frozenset({Role.COORDINATOR}),
     # Shelters: the board (coordinators) decides on places
     "shelter.view": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.VIEWER}),
+    # The board: the secret address, who is placed, the requests' reasons (not the viewer)
+    "shelter.board": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
     "shelter.manage": frozenset({Role.COORDINATOR}),
     "shelter.request": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
     "shelter.decide": frozenset({Role.COORDINATOR}),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import User
+from corridor.accounts.roles import PERMISSIONS
 from corridor.audit.log import audit_record
 from corridor.cases import person
 from corridor.cases.currencies import currency_valid
@@ -39,6 +40,10 @@ from corridor.vault.models import Compartment, Membership
 REASON_MAX = 5000
 NOTE_MAX = 20000
 AMOUNT_MAX = Decimal("9999999999.99")
+
+
+#: The roles a case may be assigned to: those that may edit it and move it along (decision 0032).
+ASSIGNABLE_ROLES = tuple(str(role) for role in PERMISSIONS["case.edit"] & PERMISSIONS["case.move"])
 
 
 def _not_in_future(at: datetime) -> None:
@@ -140,7 +145,7 @@ def case_update(*, actor_id: int, case: Case, **changes: Any) -> Case:
 
 
 def case_assign(*, actor_id: int, case: Case, assignee_id: int | None) -> Case:
-    """Give the case to an active member of its compartment (or to nobody)."""
+    """Give the case to an active member of its compartment who may work it (or to nobody)."""
     if assignee_id is not None:
         member = Membership.objects.filter(
             user_id=assignee_id, compartment_id=case.compartment_id
@@ -150,6 +155,11 @@ def case_assign(*, actor_id: int, case: Case, assignee_id: int | None) -> Case:
             raise ValidationError(
                 _("Only an active member of the case's compartment can be assigned."),
                 code="not_member",
+            )
+        if not User.objects.filter(pk=assignee_id, role__in=ASSIGNABLE_ROLES).exists():
+            raise ValidationError(
+                _("Only someone whose role may work a case can be assigned to it."),
+                code="may_not_work",
             )
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(assignee_id=assignee_id)

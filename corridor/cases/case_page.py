@@ -47,6 +47,18 @@ def _expense_totals(expenses: list[Any]) -> list[tuple[str, Decimal]]:
     return sorted(totals.items())
 
 
+def _overview_render(request: HttpRequest, case: Case) -> HttpResponse:
+    """What a viewer sees of a case: its reference, stage, dates and moves, nothing of the
+    person and no reason (decision 0032). Nothing on this page is decrypted."""
+    transitions = list(
+        case.transitions.only(
+            "pk", "case_id", "seq", "from_stage", "to_stage", "backward", "at", "outcome"
+        ).order_by("seq")
+    )
+    context = {"case": case, "timeline": case_timeline(transitions, timezone.now())}
+    return render(request, "cases/overview.html", context)
+
+
 def case_page_render(
     request: HttpRequest,
     case: Case,
@@ -56,6 +68,8 @@ def case_page_render(
     expense_form: ExpenseForm | None = None,
 ) -> HttpResponse:
     user = staff_user(request)
+    if not user.may("case.person"):
+        return _overview_render(request, case)
     transitions = list(case.transitions.select_related("actor").order_by("seq"))
     expenses = list(case.expenses.order_by("spent_on", "recorded_at"))
     with transaction.atomic():

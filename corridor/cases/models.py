@@ -122,6 +122,12 @@ class Case(VaultRecord):
         "created_at",
     )
 
+    @property
+    def reference(self) -> str:
+        """A short label that says nothing about the person, for those who may not see who
+        the case is about (the viewer role, decision 0032)."""
+        return f"#{self.pk.hex[:8].upper()}"
+
     class Meta:
         # The list is newest first across all of a user's compartments: walking the
         # ("-created_at", "id") index and skipping other compartments' rows beats sorting

@@ -37,8 +37,9 @@ PAGE_SIZE = 50
 def case_list(request: HttpRequest) -> HttpResponse:
     """The case list; search is a POST so a name or phone never lands in a URL or a log."""
     user = staff_user(request)
-    searching = request.method == "POST"
-    data = request.POST if searching else request.GET.copy()
+    may_person = user.may("case.person")
+    searching = request.method == "POST" and may_person  # a viewer searches no name or phone
+    data = request.POST.copy() if request.method == "POST" else request.GET.copy()
     if not searching:
         data.pop("q", None)  # a name in a URL is never a search, nor echoed back
     compartment_ids = member_compartment_ids(user.pk)
@@ -66,6 +67,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "has_next": has_next,
         "may_create": user.may("case.create"),
+        "may_person": may_person,
     }
     return render(request, "cases/list.html", context)
 
@@ -126,7 +128,11 @@ def case_edit(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="case.assign")
     candidates = (
-        User.objects.filter(is_active=True, memberships__compartment_id=case.compartment_id)
+        User.objects.filter(
+            is_active=True,
+            memberships__compartment_id=case.compartment_id,
+            role__in=actions.ASSIGNABLE_ROLES,
+        )
         .only("id", "username")
         .order_by("username")
     )

@@ -87,15 +87,19 @@ def shelter_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shelters/list.html",
-        {"rows": rows, "may_manage": user.may("shelter.manage")},
+        {
+            "rows": rows,
+            "may_manage": user.may("shelter.manage"),
+            "may_board": user.may("shelter.board"),
+        },
     )
 
 
 @GET
-@require_permission("shelter.view")
+@require_permission("shelter.board")
 def board(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
     """Occupancy today, who is placed and for how long, and the requests waiting for the board."""
-    shelter = shelter_for_user(request, shelter_id, permission="shelter.view")
+    shelter = shelter_for_user(request, shelter_id, permission="shelter.board")
     user = staff_user(request)
     today, now = timezone.localdate(), timezone.now()
     built = board_build(shelter, member_of=request_compartment_ids(request), today=today, now=now)
@@ -136,6 +140,7 @@ def occupancy(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
         "shelters/occupancy.html",
         {
             "shelter": shelter,
+            "may_board": staff_user(request).may("shelter.board"),
             "form": form,
             "days": days,
             "start": start,

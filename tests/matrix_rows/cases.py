@@ -33,6 +33,8 @@ ROWS: list[Row] = [
     Row("cases:list", "GET", ALL, shows=_case_link),
     # Search is a POST so that a name never lands in a URL or a log
     Row("cases:list", "POST", ALL, data=lambda w: {"q": CASE_NAME}, shows=_case_link),
+    # A viewer sees the case's reference, never its name (decision 0032)
+    Row("cases:list", "GET", ALL, shows=lambda w: CASE_NAME, hides_from=frozenset({"viewer"})),
     Row("cases:new", "GET", CASE_CREATORS),
     Row(
         "cases:new",
@@ -59,6 +61,7 @@ ROWS: list[Row] = [
         outsider_status=404,  # not 403: a case in another compartment is not confirmed
         kwargs=_case,
         shows=lambda w: CASE_NAME,
+        hides_from=frozenset({"viewer"}),  # a viewer sees stages and dates only
     ),
     Row(
         "cases:edit",

@@ -23,6 +23,7 @@ from corridor.vault.keyring import keyring_activated
 from matrix_support import COORDINATOR, Row, World
 
 SHELTER_VIEWERS = frozenset({"coordinator", "caseworker", "viewer"})
+BOARD_READERS = frozenset({"coordinator", "caseworker"})  # the viewer sees counts only
 REQUESTERS = frozenset({"coordinator", "caseworker"})
 SHELTER_NAME = "Matrix Shelter North"
 SHELTER_ADDRESS = "Matrix secret address, flat 7"
@@ -97,7 +98,7 @@ ROWS: list[Row] = [
     Row(
         "shelters:board",
         "GET",
-        SHELTER_VIEWERS,
+        BOARD_READERS,
         outsider_status=404,
         kwargs=_shelter,
         shows=lambda w: SHELTER_ADDRESS,

@@ -84,7 +84,7 @@ def test_it_lists_expenses_with_totals_per_currency_on_the_case_page(desk: Desk)
     _add(desk, case, amount="100.50", currency="RUB")
     _add(desk, case, amount="20", currency="EUR", category="food")
     _add(desk, case, amount="0.50", currency="RUB", category="medical")
-    page = login_en(desk.viewer).get(f"/cases/{case.pk}/").content.decode()
+    page = login_en(desk.lawyer).get(f"/cases/{case.pk}/").content.decode()
     assert "101.00 RUB" in page and "20.00 EUR" in page
     assert "Two weeks in the flat" in page
 

@@ -111,7 +111,7 @@ def test_it_shows_the_timeline_with_actor_reason_and_time_in_stage(desk: Desk) -
             reason="Story did not hold up",
             at=desk.began + timedelta(days=2, hours=3),
         )
-    page = login_en(desk.viewer).get(f"/cases/{case.pk}/").content.decode()
+    page = login_en(desk.lawyer).get(f"/cases/{case.pk}/").content.decode()
     assert "Story did not hold up" in page
     assert "coord" in page and "worker" in page
     assert "2 days 3 hours" in page  # time spent in "request"
@@ -357,7 +357,7 @@ def test_it_shows_the_panels_of_other_apps_and_never_hides_a_broken_one(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = desk.case()
-    client = login_en(desk.viewer)
+    client = login_en(desk.lawyer)
     monkeypatch.setattr(panels, "CASE_PANELS", ["corridor.cases.tests.panel_sample"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="sample-panel">request</section>' in page

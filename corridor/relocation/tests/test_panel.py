@@ -55,11 +55,15 @@ def test_it_shows_risks_applications_and_journeys_on_the_case_page(
     assert f"/relocation/cases/{case.pk}/travel/new/" in page
 
 
-def test_it_shows_a_viewer_the_lists_without_forms(
+def test_it_shows_a_role_that_may_not_edit_papers_the_lists_without_forms(
     org: Org, worker: Staff, germany: Country
 ) -> None:
     case = _papers(org, worker, germany)
-    viewer = org.staff("viewer", Role.VIEWER, ("North",))
-    page = login(Client(), viewer).get(f"/cases/{case.pk}/").content.decode()
+    reader = org.staff("triage-reader", Role.TRIAGE, ("North",))
+    page = login(Client(), reader).get(f"/cases/{case.pk}/").content.decode()
     assert "Panel-Place-Riga" in page and 'class="risk-alert"' in page
     assert "/relocation/cases/" not in page
+    # A viewer sees the case's stages only, none of its papers (decision 0032)
+    viewer = org.staff("viewer", Role.VIEWER, ("North",))
+    page = login(Client(), viewer).get(f"/cases/{case.pk}/").content.decode()
+    assert "Panel-Place-Riga" not in page and case.reference in page
