@@ -38,6 +38,7 @@ from corridor.shelters.actions import (
     placement_end,
     placement_request_create,
     placement_request_decide,
+    placement_request_withdraw,
     shelter_create,
 )
 from corridor.shelters.models import Placement, PlacementRequest, Shelter
@@ -168,15 +169,31 @@ def _shelter(desk: _Desk, route: _Route) -> Placement | None:
     )
     if decided is None:
         return None
-    placement_request_decide(
-        actor_id=desk.coordinator.pk, request=request, approve=True, at=decided
-    )
+    try:
+        placement_request_decide(
+            actor_id=desk.coordinator.pk, request=request, approve=True, at=decided
+        )
+    except ValidationError:  # full (the board is told the next free bed): a rented flat
+        placement_request_decide(
+            actor_id=desk.coordinator.pk,
+            request=request,
+            approve=False,
+            reason="Мест нет до следующей недели: снята квартира.",
+            at=decided,
+        )
+        return None
     try:
         placement = placement_create(
             actor_id=desk.coordinator.pk, request=request, starts_on=timezone.localdate(decided)
         )
-    except ValidationError:
-        return None  # full on some day of the stay: the person goes to a rented flat
+    except ValidationError:  # full on some later day of the stay: the person goes to a flat
+        placement_request_withdraw(
+            actor_id=desk.coordinator.pk,
+            request=request,
+            reason="Мест нет на весь срок: снята квартира.",
+            at=decided,
+        )
+        return None
     desk.summary.placements += 1
     # Papers and visas take longer than six weeks: a stay runs to the cap, then a rented flat.
     if placement.planned_end < timezone.localdate(desk.now):
@@ -388,6 +405,7 @@ def _fill_shelter(desk: _Desk) -> None:
             request=request,
             approve=True,
             at=asked + timedelta(hours=20),
+            full_confirmed=True,  # a bed is free today (checked above)
         )
         placement_create(actor_id=desk.coordinator.pk, request=request, starts_on=today)
         desk.summary.placements += 1

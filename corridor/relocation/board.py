@@ -8,10 +8,11 @@ back), from the exact times of its transitions, each visit lasting until the nex
 and the last one up to now (the rule of `corridor.cases.durations.stage_intervals`). Median
 and worst are over the cases attributed to the country that spent time at that stage.
 
-Only operational columns are read (codes, ids, times): nothing is decrypted. The database
+Only operational columns are read (codes, ids, times): nothing is decrypted here (the view
+opens the few most recent refusal reasons, `refusals_recent`, for members who may read them). The database
 does the per-case work (attribution, visit lengths with a window function, totals per case
 and stage, in exact integer microseconds); Python receives one row per (case, stage) pair
-without the case id, and takes medians and maxima. Four queries, in the compartments the
+without the case id, and takes medians and maxima. Five queries, in the compartments the
 user is a member of (docs/decisions/0008-relocation.md).
 """
 
@@ -21,7 +22,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -39,6 +40,17 @@ from corridor.relocation.models import (
 TIMED_STAGES: tuple[Stage, ...] = tuple(
     stage for stage in Stage if stage not in (Stage.DECLINED, Stage.ARRIVED, Stage.CLOSED)
 )
+# The stages that belong to a destination: from the shelter where people wait for their
+# papers to the departure. Request, vetting, acceptance and evacuation come before any
+# country is chosen, so the board does not repeat them under each destination (issue 13).
+DESTINATION_STAGES: tuple[Stage, ...] = (
+    Stage.SHELTERED,
+    Stage.DOCUMENTS,
+    Stage.APPLICATION,
+    Stage.DEPARTURE,
+)
+#: Most recent refusal reasons shown per country (each opened and audited).
+REFUSALS_SHOWN = 10
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -59,6 +71,16 @@ class StageFigures:
         return None if self.worst is None else self.worst / timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class DecisionDay:
+    """The applications to one country decided on one day, and the grants so far."""
+
+    day: date
+    granted: int
+    refused: int
+    granted_so_far: int
+
+
 @dataclass
 class CountryFigures:
     country: Country
@@ -67,6 +89,11 @@ class CountryFigures:
     closed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)  # applications by outcome
     stages: list[StageFigures] = field(default_factory=list)
+    decisions: list[DecisionDay] = field(default_factory=list)  # oldest first
+
+    @property
+    def destination_stages(self) -> list[StageFigures]:
+        return [figures for figures in self.stages if figures.stage in DESTINATION_STAGES]
 
     @property
     def applications(self) -> int:
@@ -205,6 +232,51 @@ def _seconds(
     return seconds
 
 
+def _decision_days(compartment_ids: list[int]) -> dict[int, list[DecisionDay]]:
+    """country id -> its grants and refusals per decision day, oldest first: one query."""
+    rows = (
+        Application.objects.filter(
+            compartment_id__in=compartment_ids,
+            outcome__in=(ApplicationOutcome.GRANTED, ApplicationOutcome.REFUSED),
+            decision_on__isnull=False,
+        )
+        .values("country_id", "decision_on", "outcome")
+        .annotate(n=Count("id"))
+        .order_by("country_id", "decision_on")
+    )
+    per_day: dict[int, dict[date, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for row in rows:
+        per_day[row["country_id"]][row["decision_on"]][row["outcome"]] += row["n"]
+    days: dict[int, list[DecisionDay]] = {}
+    for country_id, by_day in per_day.items():
+        so_far, found = 0, []
+        for day in sorted(by_day):
+            granted = by_day[day][ApplicationOutcome.GRANTED]
+            so_far += granted
+            found.append(DecisionDay(day, granted, by_day[day][ApplicationOutcome.REFUSED], so_far))
+        days[country_id] = found
+    return days
+
+
+def refusals_recent(compartment_ids: Sequence[int]) -> dict[int, list[Application]]:
+    """country id -> its most recent refused applications (up to REFUSALS_SHOWN), for the
+    caller to open and audit: one query; the reasons are encrypted."""
+    found: dict[int, list[Application]] = defaultdict(list)
+    if not compartment_ids:
+        return found
+    refused = (
+        Application.objects.filter(
+            compartment_id__in=list(compartment_ids), outcome=ApplicationOutcome.REFUSED
+        )
+        .only(*Application.KEY_FIELDS, "country_id", "decision_on", "refusal_reason", "created_at")
+        .order_by("country_id", "-decision_on", "-created_at")
+    )
+    for application in refused:
+        if len(found[application.country_id]) < REFUSALS_SHOWN:
+            found[application.country_id].append(application)
+    return found
+
+
 def board_compute(*, compartment_ids: Sequence[int], now: datetime) -> list[CountryFigures]:
     """The board's rows, one per country in the registry, busiest first."""
     compartment_ids = list(compartment_ids)
@@ -222,6 +294,8 @@ def board_compute(*, compartment_ids: Sequence[int], now: datetime) -> list[Coun
             countries[row["country_id"]].outcomes[row["outcome"]] += row["n"]
         waiting = _waiting(compartment_ids)
         seconds = _seconds(compartment_ids, now)
+        for country_id, days in _decision_days(compartment_ids).items():
+            countries[country_id].decisions = days
 
     for country_id, figures in countries.items():
         figures.cases = sum(n for (c, _s), n in waiting.items() if c == country_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import require_permission, staff_user
+from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, member_compartment_ids
 from corridor.cases.models import Case, Stage
 from corridor.relocation import actions
 from corridor.relocation.access import case_record_for_user
-from corridor.relocation.board import board_compute
+from corridor.relocation.board import board_compute, refusals_recent
 from corridor.relocation.forms import ApplicationForm, CountryForm, DocumentForm, TravelLegForm
 from corridor.relocation.models import Application, Country, Document, TravelLeg
 from corridor.relocation.panels import risk_documents
@@ -41,12 +43,24 @@ GET_POST = require_http_methods(["GET", "POST"])
 def board(request: HttpRequest) -> HttpResponse:
     """Waits per destination country and stage, counted over the user's compartments only."""
     user = staff_user(request)
-    rows = board_compute(compartment_ids=member_compartment_ids(user.pk), now=timezone.now())
+    compartment_ids = member_compartment_ids(user.pk)
+    rows = board_compute(compartment_ids=compartment_ids, now=timezone.now())
+    refusals: dict[int, list[Any]] = {}
+    if user.may("case.person"):  # a refusal reason can be about the person (decision 0032)
+        refusals = refusals_recent(compartment_ids)
+        with transaction.atomic():
+            audit_record_many(
+                actor_id=user.pk,
+                action="application.list",
+                object_type="application",
+                object_ids=[str(a.pk) for found in refusals.values() for a in found],
+            )
+    shown = [row for row in rows if row.cases or row.applications]
     return render(
         request,
         "relocation/board.html",
         {
-            "rows": [row for row in rows if row.cases or row.applications],
+            "rows": [(row, refusals.get(row.country.pk, [])) for row in shown],
             "quiet": [row.country for row in rows if not (row.cases or row.applications)],
         },
     )

@@ -21,6 +21,7 @@ from corridor.cases.actions import case_move_to_stage
 from corridor.cases.models import Case, Stage
 from corridor.cases.pipeline import move_find
 from corridor.shelters.models import (
+    APPROVAL_LAPSE_DAYS,
     STAY_CAP_DAYS,
     WARN_DAYS_BEFORE,
     Decision,
@@ -176,14 +177,38 @@ def placement_request_decide(
     approve: bool,
     reason: str = "",
     at: datetime | None = None,
+    full_confirmed: bool = False,
 ) -> PlacementRequest:
-    """The board's decision. A refusal needs a reason; approving does not place anyone."""
+    """The board's decision. A refusal needs a reason; approving does not place anyone.
+
+    Approving when every bed is taken or promised to an earlier approval is refused with
+    the next free bed's date (code "full") unless `full_confirmed`: the person then waits for
+    that bed, and the board knows it."""
     at = at or timezone.now()
     reason = reason.strip()
     if not approve and not reason:
         raise ValidationError(_("A refusal needs a reason."))
     if at < request.requested_at:
         raise ValidationError(_("A decision cannot come before the request."))
+    if approve and not full_confirmed:
+        today = timezone.localdate(at)
+        taken, waiting = shelter_beds_claimed(request.shelter, today)
+        if taken + waiting >= request.shelter.capacity:
+            free = shelter_next_free_bed(request.shelter, today, claimed=waiting)
+            raise ValidationError(
+                _(
+                    "The shelter is full: %(taken)d of %(capacity)d beds are taken and "
+                    "%(waiting)d approved people wait for one. The next free bed: %(free)s. "
+                    "Approve anyway only if this person can wait for it."
+                )
+                % {
+                    "taken": taken,
+                    "capacity": request.shelter.capacity,
+                    "waiting": waiting,
+                    "free": _day(free) if free else _("not within a year"),
+                },
+                code="full",
+            )
     decision = Decision.APPROVED if approve else Decision.REFUSED
     with transaction.atomic():
         # Conditional update: of two board members deciding at once, only one decides.
@@ -202,6 +227,90 @@ def placement_request_decide(
             object_id=str(request.pk),
         )
     return request
+
+
+def placement_request_withdraw(
+    *, actor_id: int, request: PlacementRequest, reason: str, at: datetime | None = None
+) -> PlacementRequest:
+    """Withdraw a request still waiting, or an approval nobody placed: it no longer holds a
+    claim on a bed. The reason is kept, encrypted, as the board's reason."""
+    at = at or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why it is withdrawn."), code="no_reason")
+    with transaction.atomic():
+        withdrawn = PlacementRequest.objects.filter(
+            pk=request.pk,
+            decision__in=(Decision.PENDING, Decision.APPROVED),
+            placement__isnull=True,
+        ).update(decision=Decision.WITHDRAWN, decided_at=at, decided_by_id=actor_id)
+        if not withdrawn:
+            raise ValidationError(
+                _(
+                    "Only a request waiting for the board, or an approval nobody placed, can be withdrawn."
+                ),
+                code="not_open",
+            )
+        request.decision, request.decided_at, request.decided_by_id = (
+            Decision.WITHDRAWN,
+            at,
+            actor_id,
+        )
+        request.reason = reason
+        request.save(update_fields=["reason"])
+        audit_record(
+            actor_id=actor_id,
+            action="placement_request.withdrawn",
+            object_type="placement_request",
+            object_id=str(request.pk),
+        )
+    return request
+
+
+def placement_approvals_lapse(*, now: datetime) -> int:
+    """Lapse every approval that waited APPROVAL_LAPSE_DAYS with nobody placed (the worker's
+    pass; no key needed). Each lapse is an audit entry by nobody; returns how many lapsed."""
+    due = PlacementRequest.objects.filter(
+        decision=Decision.APPROVED,
+        placement__isnull=True,
+        decided_at__lt=now - timedelta(days=APPROVAL_LAPSE_DAYS),
+    )
+    lapsed = 0
+    for request_id in list(due.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            # Conditional: a placement made meanwhile keeps its approval.
+            if not PlacementRequest.objects.filter(
+                pk=request_id, decision=Decision.APPROVED, placement__isnull=True
+            ).update(decision=Decision.LAPSED):
+                continue
+            audit_record(
+                actor_id=None,
+                action="placement_request.lapsed",
+                object_type="placement_request",
+                object_id=str(request_id),
+            )
+            lapsed += 1
+    return lapsed
+
+
+def shelter_beds_claimed(shelter: Shelter, today: date) -> tuple[int, int]:
+    """(beds taken today, approvals waiting for a placement): what an approval competes with."""
+    taken = occupancy_count(placements_overlapping(shelter.pk, today, today), today, today)
+    waiting = PlacementRequest.objects.filter(
+        shelter=shelter, decision=Decision.APPROVED, placement__isnull=True
+    ).count()
+    return taken, waiting
+
+
+def shelter_next_free_bed(shelter: Shelter, today: date, *, claimed: int = 0) -> date | None:
+    """The first day from today on with a bed free beyond `claimed` approvals waiting, as
+    planned stays stand; None if none within a year (stays with no end in sight)."""
+    placements = placements_overlapping(shelter.pk, today, today + timedelta(days=366))
+    for n in range(367):
+        day = today + timedelta(days=n)
+        if occupancy_count(placements, day, today) + claimed < shelter.capacity:
+            return day
+    return None
 
 
 def _overlap_check(case_id: uuid.UUID, starts_on: date, last_day: date, today: date) -> None:

@@ -61,6 +61,18 @@ class DecideForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    full_confirmed = forms.BooleanField(
+        label=_("Approve although the shelter is full: the person waits for the next free bed"),
+        required=False,
+    )
+
+
+class WithdrawForm(forms.Form):
+    prefix = "withdraw"
+
+    reason = forms.CharField(
+        label=_("Why it is withdrawn"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ShelterChoiceField(forms.ModelChoiceField):

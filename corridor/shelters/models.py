@@ -51,6 +51,14 @@ class Decision(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
+    # An approval nobody acted on within APPROVAL_LAPSE_DAYS, or a request or approval
+    # withdrawn with a reason: neither holds a claim on a bed any more (decision 0033).
+    LAPSED = "lapsed", _("Lapsed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: Days an approval waits for a placement before it lapses (the worker lapses it).
+APPROVAL_LAPSE_DAYS = 14
 
 
 class PlacementRequest(VaultRecord):

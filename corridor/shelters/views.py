@@ -39,8 +39,14 @@ from corridor.shelters.forms import (
     RangeForm,
     ShelterCreateForm,
     ShelterForm,
+    WithdrawForm,
 )
-from corridor.shelters.models import DECISION_WITHIN_DAYS, Decision, PlacementRequest
+from corridor.shelters.models import (
+    APPROVAL_LAPSE_DAYS,
+    DECISION_WITHIN_DAYS,
+    Decision,
+    PlacementRequest,
+)
 from corridor.shelters.occupancy import shelter_occupancy, shelters_occupied_on
 from corridor.shelters.panels import move_offered
 from corridor.vault.models import Compartment
@@ -103,6 +109,7 @@ def board(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     today, now = timezone.localdate(), timezone.now()
     built = board_build(shelter, member_of=request_compartment_ids(request), today=today, now=now)
+    taken, waiting = actions.shelter_beds_claimed(shelter, today)
     _audit_list(request, "case.list", "case", built.case_ids())
     _audit_list(request, "placement_request.list", "placement_request", built.request_ids())
     return render(
@@ -113,6 +120,9 @@ def board(request: HttpRequest, shelter_id: uuid.UUID) -> HttpResponse:
             "board": built,
             "today": today,
             "decide_form": DecideForm() if user.may("shelter.decide") else None,
+            "full": taken + waiting >= shelter.capacity,
+            "next_free": actions.shelter_next_free_bed(shelter, today, claimed=waiting),
+            "lapse_days": APPROVAL_LAPSE_DAYS,
             "may_manage": user.may("shelter.manage"),
         },
     )
@@ -224,8 +234,28 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
             request=placement_request,
             approve=data["decision"] == "approve",
             reason=data["reason"],
+            full_confirmed=data["full_confirmed"],
         ),
         _("Decision recorded."),
+    )
+    return redirect("shelters:board", shelter_id=placement_request.shelter_id)
+
+
+@POST
+@require_permission("shelter.decide")
+def withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """Withdraw a request waiting for the board, or an approval nobody placed."""
+    placement_request = placement_request_for_user(
+        request, request_id, permission="shelter.decide", case_member=False
+    )
+    actor_id = staff_user(request).pk
+    posted_write(
+        request,
+        WithdrawForm(request.POST),
+        lambda data: actions.placement_request_withdraw(
+            actor_id=actor_id, request=placement_request, reason=data["reason"]
+        ),
+        _("Withdrawn: it no longer holds a claim on a bed."),
     )
     return redirect("shelters:board", shelter_id=placement_request.shelter_id)
 

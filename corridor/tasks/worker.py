@@ -45,6 +45,7 @@ class WorkCounts:
     failed: int = 0  # items whose claim raised: logged, retried at the next pass
     referrals_overdue: int = 0  # corridor.documentation.deadlines
     purged: int = 0  # corridor.lifecycle.retention
+    approvals_lapsed: int = 0  # corridor.shelters.actions
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,10 @@ def work_once(now: datetime | None = None) -> WorkCounts:
     # Referral deadlines (an app above this one: imported here, where it is used)
     from corridor.documentation.deadlines import referral_deadlines_pass
     from corridor.lifecycle.retention import retention_run
+    from corridor.shelters.actions import placement_approvals_lapse
 
     return WorkCounts(
+        approvals_lapsed=placement_approvals_lapse(now=now),
         tasks_overdue=overdue,
         alerts_raised=alerts,
         referrals_overdue=referral_deadlines_pass(now),

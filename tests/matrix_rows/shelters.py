@@ -139,6 +139,20 @@ ROWS: list[Row] = [
             pk=w.extras["pending"].pk, decision=Decision.REFUSED
         ).exists(),
     ),
+    Row(
+        "shelters:withdraw",
+        "POST",
+        COORDINATOR,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=lambda w: {"request_id": w.extras["pending"].pk},
+        data=lambda w: {"withdraw-reason": "plans changed"},
+        location=lambda w: rf"/shelters/{w.extras['shelter'].pk}/",
+        effect=lambda w, s: PlacementRequest.objects.filter(
+            pk=w.extras["pending"].pk, decision=Decision.WITHDRAWN
+        ).exists(),
+    ),
     # From the case page: request a place, place, end a stay
     Row(
         "shelters:request",
