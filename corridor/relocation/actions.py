@@ -9,10 +9,11 @@ record is rolled back with it, so the case and its papers never disagree.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -515,26 +516,47 @@ def _travel_check(
     failure_reason: str,
     places: tuple[str, str],
 ) -> None:
-    errors = []
+    """Refuse a journey that does not hold together, each message keyed by its field (a form
+    shows it by that field; issue 13)."""
+    errors: dict[str, list[str]] = defaultdict(list)
     if kind not in TravelKind.values:
-        errors.append(_("Unknown kind of journey."))
+        errors["kind"].append(_("Unknown kind of journey."))
     if outcome not in TravelOutcome.values:
-        errors.append(_("Unknown outcome."))
-    errors += _not_before_case(
+        errors["outcome"].append(_("Unknown outcome."))
+    errors[NON_FIELD_ERRORS] += _not_before_case(
         case_began_on(case), planned_on=planned_on, travelled_on=travelled_on
     )
     if outcome == TravelOutcome.PLANNED and travelled_on is not None:
-        errors.append(_("A planned journey has no travel date yet: use the planned date."))
+        errors["travelled_on"].append(
+            _("A planned journey has no travel date yet: use the planned date.")
+        )
     if outcome != TravelOutcome.PLANNED and travelled_on is None:
-        errors.append(_("Enter the date of the journey."))
+        errors["travelled_on"].append(_("Enter the date of the journey."))
     if travelled_on and travelled_on > timezone.localdate():
-        errors.append(_("The date of travel cannot be in the future."))
+        errors["travelled_on"].append(_("The date of travel cannot be in the future."))
     if outcome == TravelOutcome.FAILED and not failure_reason.strip():
-        errors.append(_("Say why the journey failed."))
-    if len(failure_reason) > REASON_MAX or any(len(text) > TEXT_MAX for text in places):
-        errors.append(_("The notes are too long."))
-    if errors:
-        raise ValidationError(errors)
+        errors["failure_reason"].append(_("Say why the journey failed."))
+    if len(failure_reason) > REASON_MAX:
+        errors["failure_reason"].append(_("The notes are too long."))
+    for name, text in zip(("from_place", "to_place"), places, strict=True):
+        if len(text) > TEXT_MAX:
+            errors[name].append(_("The notes are too long."))
+    found = {name: messages for name, messages in errors.items() if messages}
+    if found:
+        raise ValidationError(found)
+
+
+def _travel_date(outcome: str, planned_on: date | None, travelled_on: date | None) -> date | None:
+    """A journey that happened or failed without its own date took place on the planned day,
+    if that day has come (a failed flight is recorded with the date it was planned for)."""
+    if (
+        outcome != TravelOutcome.PLANNED
+        and travelled_on is None
+        and planned_on is not None
+        and planned_on <= timezone.localdate()
+    ):
+        return planned_on
+    return travelled_on
 
 
 def _travel_write(
@@ -558,6 +580,7 @@ def _travel_write(
     bed that day: `leg.move_refused` then says why). Inside the caller's transaction; the case
     row is locked first."""
     case = Case.objects.select_for_update(no_key=True).get(pk=leg.case_id)
+    travelled_on = _travel_date(outcome, planned_on, travelled_on)
     _travel_check(
         case=case,
         kind=kind,

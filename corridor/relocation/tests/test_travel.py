@@ -196,3 +196,51 @@ def test_it_records_failed_travel_through_the_screen(
     assert Case.objects.get(pk=case.pk).stage == "departure"
     shown = client.get(response["Location"]).content.decode()
     assert "This person has no bed in a shelter on" in shown
+
+
+def test_it_takes_the_planned_day_as_the_day_a_flight_failed(
+    org: Org, worker: Staff, germany: Country
+) -> None:
+    # Given a flight planned for 20 May (issue 13: "Enter the date of the journey" although
+    # "planned for" was filled)
+    case = case_in_departure(worker, org)
+    leg = _planned(worker, case, germany)
+    bed_from(worker, org, case, "2017-05-20")
+    # When it is recorded as failed without a separate travel date
+    travel_leg_outcome_record(
+        actor_id=worker.user.pk,
+        leg=leg,
+        outcome="failed",
+        travelled_on=None,
+        failure_reason=FAILURE,
+        at=at("2017-05-20", "22:00"),
+    )
+    # Then it failed on the day it was planned for, and the case went back to the shelter
+    assert TravelLeg.objects.get(pk=leg.pk).travelled_on == date(2017, 5, 20)
+    assert Case.objects.get(pk=case.pk).stage == "sheltered"
+
+
+def test_it_puts_each_error_of_the_journey_form_by_its_field(
+    org: Org, worker: Staff, germany: Country
+) -> None:
+    case = case_in_departure(worker, org)
+    leg = _planned(worker, case, germany)
+    client = login(Client(), worker)
+    # When a failed flight is sent without its reason
+    response = client.post(
+        f"/relocation/cases/{case.pk}/travel/{leg.pk}/",
+        {
+            "kind": "departure",
+            "country": germany.pk,
+            "planned_on": "2017-05-20",
+            "outcome": "failed",
+        },
+    )
+    page = response.content.decode()
+    # Then the page says why right after the reason's field, not at the top, and keeps the input
+    assert response.status_code == 200
+    field = page.index('name="failure_reason"')
+    message = page.index("Say why the journey failed.")
+    assert field < message and "Enter the date of the journey" not in page
+    assert 'value="2017-05-20"' in page
+    assert TravelLeg.objects.get(pk=leg.pk).outcome == "planned"
