@@ -38,6 +38,16 @@ class Move:
     def needs_outcome(self) -> bool:
         return self.target == Stage.CLOSED
 
+    @property
+    def look(self) -> str:
+        """How its button looks: a step back or a refusal warns ("danger"); closing is
+        neither good nor bad until its outcome is chosen ("secondary"); the rest go on."""
+        if self.backward or self.target == Stage.DECLINED:
+            return "danger"
+        if self.target == Stage.CLOSED:
+            return "secondary"
+        return ""
+
 
 S = Stage
 OPEN_STAGES = tuple(stage for stage in Stage if stage != Stage.CLOSED)

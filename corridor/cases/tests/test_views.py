@@ -448,3 +448,20 @@ def test_it_lists_a_case_with_a_task_past_due_before_the_worker_has_marked_it(de
     page = login_en(desk.worker).get("/cases/", {"overdue": "on"}).content.decode()
     # Then it agrees with the task's "overdue" badge: the late one only
     assert "Lev Late" in page and "Tom Today" not in page
+
+
+def test_it_colours_only_steps_back_and_refusals_as_warnings(desk: Desk) -> None:
+    # Given a case in vetting, seen by a coordinator (who may accept, decline or close it)
+    case = desk.case()
+    with keyring_activated(desk.worker.keyring):
+        case_move_to_stage(actor_id=desk.worker.user.pk, case=case, to_stage="vetting")
+    page = login_en(desk.coordinator).get(f"/cases/{case.pk}/").content.decode()
+
+    def button(stage: str) -> str:
+        form = page[page.index(f'name="to_stage" value="{stage}"') :]
+        return form[form.index("<button") : form.index("</button>")]
+
+    # Then declining warns, closing (whose outcome may be "resettled") does not, accepting goes on
+    assert 'class="danger"' in button("declined")
+    assert 'class="secondary"' in button("closed") and "danger" not in button("closed")
+    assert "class=" not in button("accepted")
