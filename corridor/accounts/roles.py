@@ -47,7 +47,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Tasks, safety check-ins and the alerts a missed check-in raises
     "task.edit": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LAWYER}),
     "checkin.record": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
-    "alert.resolve": frozenset({Role.COORDINATOR}),
+    "alert.resolve": frozenset({Role.COORDINATOR}),  # the alerts page and who is on duty
+    # Take ("I am on it") and resolve an alert of a case in one's compartments, with a note:
+    # the caseworker who holds the case too (decision 0034)
+    "alert.act": frozenset({Role.COORDINATOR, Role.CASEWORKER}),
     # Shelters: the board (coordinators) decides on places
     "shelter.view": frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.VIEWER}),
     # The board: the secret address, who is placed, the requests' reasons (not the viewer)

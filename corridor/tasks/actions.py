@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,12 +16,13 @@ from django.utils.translation import gettext as _
 
 from corridor.audit.log import audit_record
 from corridor.cases.models import Case
-from corridor.tasks.duty import duty_candidates
-from corridor.tasks.models import Alert, CheckIn, CheckInSchedule, Duty, Task
+from corridor.tasks.duty import duty_candidates, duty_coordinator_id
+from corridor.tasks.models import Alert, AlertResolution, CheckIn, CheckInSchedule, Duty, Task
 from corridor.vault.models import Compartment, Membership
 
 MAX_EVERY_HOURS = 24 * 14
 MAX_GRACE_MINUTES = 24 * 60
+NOTE_MAX = 5_000  # what was done about an alert
 # A check-in is recorded when it happened; a clock a few minutes ahead is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -183,8 +185,30 @@ def checkin_schedule_stop(*, actor_id: int, schedule: CheckInSchedule) -> None:
     schedule.active = False
 
 
-def alert_resolve(*, actor_id: int, alert: Alert, at: datetime | None = None) -> Alert:
+def alert_take(*, actor_id: int, alert: Alert, at: datetime | None = None) -> Alert:
+    """Say "I am on it": the alert is no longer escalated, and the others see who has it."""
     at = _now(at)
+    with transaction.atomic():
+        taken = Alert.objects.filter(
+            pk=alert.pk, resolved_at__isnull=True, taken_at__isnull=True
+        ).update(taken_at=at, taken_by_id=actor_id)
+        if not taken:
+            raise ValidationError(_("This alert is already taken or resolved."))
+        audit_record(
+            actor_id=actor_id, action="alert.take", object_type="alert", object_id=str(alert.pk)
+        )
+    alert.taken_at, alert.taken_by_id = at, actor_id
+    return alert
+
+
+def alert_resolve(*, actor_id: int, alert: Alert, note: str, at: datetime | None = None) -> Alert:
+    """Resolve an alert, saying what was done (encrypted under the case's compartment)."""
+    at = _now(at)
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("Say what was done: the next person needs to know."))
+    if len(note) > NOTE_MAX:
+        raise ValidationError(_("The note is too long."))
     if at < alert.raised_at:
         raise ValidationError(_("An alert cannot be resolved before it was raised."))
     with transaction.atomic():
@@ -193,11 +217,43 @@ def alert_resolve(*, actor_id: int, alert: Alert, at: datetime | None = None) ->
         )
         if not resolved:
             raise ValidationError(_("This alert is already resolved."))
+        resolution = AlertResolution(
+            alert_id=alert.pk, compartment_id=alert.case.compartment_id, created_at=at
+        )
+        resolution.note = note
+        resolution.save()
         audit_record(
             actor_id=actor_id, action="alert.resolve", object_type="alert", object_id=str(alert.pk)
         )
     alert.resolved_at, alert.resolved_by_id = at, actor_id
     return alert
+
+
+def alerts_escalate(*, now: datetime) -> int:
+    """Readdress every open alert nobody took within CORRIDOR_ALERT_ESCALATE_MINUTES to the
+    coordinator on duty now (or, with nobody on duty, to all the compartment's coordinators),
+    once. The worker's pass: operational columns only. Returns how many were escalated."""
+    due = Alert.objects.filter(
+        resolved_at__isnull=True,
+        taken_at__isnull=True,
+        escalated_at__isnull=True,
+        raised_at__lt=now - timedelta(minutes=settings.CORRIDOR_ALERT_ESCALATE_MINUTES),
+    )
+    escalated = 0
+    for alert_id, compartment_id in list(due.values_list("pk", "case__compartment_id")[:500]):
+        with transaction.atomic():
+            if not Alert.objects.filter(
+                pk=alert_id,
+                resolved_at__isnull=True,
+                taken_at__isnull=True,
+                escalated_at__isnull=True,
+            ).update(escalated_at=now, for_user_id=duty_coordinator_id(compartment_id)):
+                continue  # taken or resolved meanwhile
+            audit_record(
+                actor_id=None, action="alert.escalate", object_type="alert", object_id=str(alert_id)
+            )
+            escalated += 1
+    return escalated
 
 
 def duty_set(

@@ -56,6 +56,14 @@ class CheckInForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
+class AlertResolveForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class DutyForm(forms.Form):
     prefix = "duty"
 

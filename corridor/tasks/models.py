@@ -143,6 +143,14 @@ class Alert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Someone said "I am on it" (the case's assignee or a coordinator): escalation stops.
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Nobody took it within CORRIDOR_ALERT_ESCALATE_MINUTES: readdressed to the coordinator
+    # on duty now (decision 0034).
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "id": OPERATIONAL,
@@ -154,6 +162,9 @@ class Alert(models.Model):
         "for_user": OPERATIONAL,
         "resolved_at": OPERATIONAL,
         "resolved_by": OPERATIONAL,
+        "taken_at": OPERATIONAL,
+        "taken_by": OPERATIONAL,
+        "escalated_at": OPERATIONAL,
     }
 
     class Meta:
@@ -162,6 +173,21 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["schedule", "due_at"], name="alert_once_per_miss")
         ]
         indexes: ClassVar = [models.Index(fields=["resolved_at", "-raised_at"])]
+
+
+class AlertResolution(VaultRecord):
+    """What was done about an alert, written when it is resolved (encrypted under the case's
+    compartment: "called him, he is safe at his aunt's" says where someone is)."""
+
+    alert = models.OneToOneField(Alert, on_delete=models.CASCADE, related_name="resolution")
+    note = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("alert", "alert_id"),)
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "alert": OPERATIONAL,
+        "created_at": OPERATIONAL,
+    }
 
 
 class Duty(models.Model):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
+    path("alerts/<int:alert_id>/take/", views.alert_take, name="alert_take"),
     path("duty/<int:compartment_id>/", views.duty, name="duty"),
     path("case/<uuid:case_id>/add/", views.task_add, name="task_add"),
     path("<uuid:task_id>/done/", views.task_done, name="task_done"),

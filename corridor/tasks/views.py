@@ -32,7 +32,7 @@ from corridor.tasks.access import (
     task_for_user,
 )
 from corridor.tasks.duty import duty_candidates
-from corridor.tasks.forms import CheckInForm, DutyForm, ScheduleForm, TaskForm
+from corridor.tasks.forms import AlertResolveForm, CheckInForm, DutyForm, ScheduleForm, TaskForm
 from corridor.tasks.models import Duty, Task
 from corridor.vault.models import Compartment
 
@@ -78,7 +78,27 @@ def mine(request: HttpRequest) -> HttpResponse:
             object_type="case",
             object_ids=sorted({str(t.case_id) for t in tasks}),
         )
-    context = {"tasks": tasks, "today": timezone.localdate(), "may_edit": user.may("task.edit")}
+    # The open alerts of the cases this user holds (the assignee is the first to know).
+    case_alerts = list(
+        alerts_visible(user.pk)
+        .filter(resolved_at__isnull=True, case__assignee=user)
+        .select_related("case", "taken_by")
+        .order_by("-raised_at")
+    )
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=user.pk,
+            action="case.list",
+            object_type="case",
+            object_ids=sorted({str(a.case_id) for a in case_alerts}),
+        )
+    context = {
+        "tasks": tasks,
+        "today": timezone.localdate(),
+        "may_edit": user.may("task.edit"),
+        "case_alerts": case_alerts,
+        "may_act": user.may("alert.act"),
+    }
     return render(request, "tasks/mine.html", context)
 
 
@@ -91,13 +111,23 @@ def alerts(request: HttpRequest) -> HttpResponse:
     open_alerts = list(visible.filter(resolved_at__isnull=True).order_by("-raised_at"))
     mine_first = sorted(open_alerts, key=lambda a: a.for_user_id not in (None, user.pk))
     since = timezone.now() - timedelta(days=7)
-    resolved = list(visible.filter(resolved_at__gte=since).order_by("-resolved_at")[:50])
+    resolved = list(
+        visible.filter(resolved_at__gte=since)
+        .select_related("resolution")
+        .order_by("-resolved_at")[:50]
+    )
     with transaction.atomic():
         audit_record_many(
             actor_id=user.pk,
             action="case.list",
             object_type="case",
             object_ids=sorted({str(a.case_id) for a in open_alerts + resolved}),
+        )
+        audit_record_many(  # the resolution notes shown
+            actor_id=user.pk,
+            action="alert.list",
+            object_type="alert",
+            object_ids=[str(a.pk) for a in resolved],
         )
     duties = {d.compartment_id: d for d in Duty.objects.select_related("user")}
     compartments = Compartment.objects.filter(pk__in=member_compartment_ids(user.pk)).order_by(
@@ -126,16 +156,37 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 
 @POST
-@require_permission("alert.resolve")
+@require_permission("alert.act")
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_for_user(request, alert_id, permission="alert.resolve")
+    alert = alert_for_user(request, alert_id, permission="alert.act")
+    actor_id = staff_user(request).pk
+    posted_write(
+        request,
+        AlertResolveForm(request.POST),
+        lambda data: actions.alert_resolve(actor_id=actor_id, alert=alert, note=data["note"]),
+        _("Alert resolved."),
+    )
+    return _alert_back(request)
+
+
+@POST
+@require_permission("alert.act")
+def alert_take(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = alert_for_user(request, alert_id, permission="alert.act")
     try:
-        actions.alert_resolve(actor_id=staff_user(request).pk, alert=alert)
+        actions.alert_take(actor_id=staff_user(request).pk, alert=alert)
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Alert resolved."))
-    return redirect("tasks:alerts")
+        messages.success(request, _("You have taken the alert: the others see it is yours."))
+    return _alert_back(request)
+
+
+def _alert_back(request: HttpRequest) -> HttpResponse:
+    """Back to the alerts page for those who handle it, else to the user's own tasks page."""
+    if staff_user(request).may("alert.resolve"):
+        return redirect("tasks:alerts")
+    return redirect("tasks:mine")
 
 
 @POST

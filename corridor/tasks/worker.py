@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from corridor.audit.log import audit_record
+from corridor.tasks.actions import alerts_escalate
 from corridor.tasks.duty import duty_coordinator_id
 from corridor.tasks.models import Alert, AlertKind, CheckInSchedule, Task
 
@@ -46,6 +47,7 @@ class WorkCounts:
     referrals_overdue: int = 0  # corridor.documentation.deadlines
     purged: int = 0  # corridor.lifecycle.retention
     approvals_lapsed: int = 0  # corridor.shelters.actions
+    alerts_escalated: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def work_once(now: datetime | None = None) -> WorkCounts:
     from corridor.shelters.actions import placement_approvals_lapse
 
     return WorkCounts(
+        alerts_escalated=alerts_escalate(now=now),
         approvals_lapsed=placement_approvals_lapse(now=now),
         tasks_overdue=overdue,
         alerts_raised=alerts,

@@ -55,6 +55,8 @@ def _schedule(world: World) -> dict[str, Any]:
     return {"schedule_id": world.extras["schedule"].pk}
 
 
+ALERT_ACTORS = frozenset({"coordinator", "caseworker"})  # take and resolve (decision 0034)
+
 ROWS: list[Row] = [
     Row("tasks:mine", "GET", ALL),
     # Alerts are the coordinators'; a coordinator outside North never sees North's alert
@@ -62,15 +64,27 @@ ROWS: list[Row] = [
     Row(
         "tasks:alert_resolve",
         "POST",
-        COORDINATOR,
+        ALERT_ACTORS,
         status=302,
         outsider_status=404,
         outsider_effect=False,
         kwargs=lambda w: {"alert_id": w.extras["alert"].pk},
-        location=lambda w: r"/tasks/alerts/",
+        data=lambda w: {"note": "Matrix: called, safe"},
+        location=lambda w: r"/tasks/(alerts/)?",
         effect=lambda w, s: Alert.objects.filter(
             pk=w.extras["alert"].pk, resolved_at__isnull=False
         ).exists(),
+    ),
+    Row(
+        "tasks:alert_take",
+        "POST",
+        ALERT_ACTORS,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=lambda w: {"alert_id": w.extras["alert"].pk},
+        location=lambda w: r"/tasks/(alerts/)?",
+        effect=lambda w, s: Alert.objects.filter(pk=w.extras["alert"].pk, taken_by=s.user).exists(),
     ),
     Row(
         "tasks:duty",

@@ -198,12 +198,12 @@ def test_it_resolves_an_alert_once(team: Team) -> None:
     work_once(team.now)
     client = login(Client(), team.coordinator)
     alert = Alert.objects.get()
-    response = client.post(f"/tasks/alerts/{alert.pk}/resolve/")
+    response = client.post(f"/tasks/alerts/{alert.pk}/resolve/", {"note": "called, safe"})
     assert response.status_code == 302
     resolved = Alert.objects.get()
     assert resolved.resolved_at is not None and resolved.resolved_by_id == team.coordinator.user.pk
     with pytest.raises(ValidationError, match="already resolved"):
-        alert_resolve(actor_id=team.coordinator.user.pk, alert=resolved)
+        alert_resolve(actor_id=team.coordinator.user.pk, alert=resolved, note="called, safe")
     assert audit_actions("alert.resolve") == 1
     assert not Case.objects.filter(Q(alerts__resolved_at__isnull=True)).exists()
 
