@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from corridor.linkage.dates import BirthDate
-from corridor.linkage.names import ParsedName
+from corridor.linkage.names import ParsedName, coarse_key
 
 MISSING = -1
 
@@ -139,12 +139,32 @@ def _word_set_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
 
 
 def _words_close(left: str, right: str) -> bool:
-    """One typo apart (two in long words), or the shorter a clipped form of the longer."""
+    """One typo apart (two in long words), or one glued to another word (see `_glued`)."""
     shortest = min(len(left), len(right))
     if shortest < 3:
         return left == right
     limit = 2 if shortest >= 6 else 1
-    return OSA.distance(left, right, score_cutoff=limit) <= limit
+    return OSA.distance(left, right, score_cutoff=limit) <= limit or _glued(left, right)
+
+
+#: Shortest word that may be found glued to another in one word (ТимуровнаАхмадова).
+_GLUED_MIN = 4
+_GLUE_SUFFIXES = ("ovich", "evich", "ovna", "evna", "ovitch", "owitsch", "ewitsch", "owna")
+
+
+def _glued(left: str, right: str) -> bool:
+    """One word begins or ends the other, and what remains is a word of its own (five
+    letters or more, not a patronymic ending: Ramzan is not glued in Ramzanovich)."""
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    if len(short) < _GLUED_MIN or len(long) - len(short) < 5:
+        return False
+    if long.startswith(short):
+        rest = long[len(short) :]
+    elif long.endswith(short):
+        rest = long[: -len(short)]
+    else:
+        return False
+    return not rest.endswith(_GLUE_SUFFIXES)
 
 
 def _aligned_close(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -159,7 +179,11 @@ def _aligned_close(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
         limit = 2 if len(word) >= 6 else 1
         found = process.extractOne(word, free, scorer=OSA.distance, score_cutoff=limit)
         if found is None or (limit == 2 and len(found[0]) < 6 and found[1] > 1):
-            return False
+            glued = next((j for j, other in enumerate(free) if _glued(word, other)), None)
+            if glued is None:
+                return False
+            free.pop(glued)
+            continue
         free.pop(found[2])
     return True
 
@@ -182,19 +206,25 @@ def _lengths_close(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
     return abs(a - b) <= (1 - _SIMILAR_MEAN) * max(a, b)
 
 
-@lru_cache(maxsize=1_000_000)
+@lru_cache(maxsize=200_000)
 def name_close(
     typed_a: tuple[str, ...],
     typed_b: tuple[str, ...],
     coarse_a: tuple[str, ...],
     coarse_b: tuple[str, ...],
+    aligned: bool = True,
 ) -> bool:
-    """Whether two names are close enough for NAME_CLOSE (see there)."""
+    """Whether two names are close enough for NAME_CLOSE (see there).
+
+    The word-by-word test runs only when `aligned` (the caller found one word agreeing):
+    names with every word mistyped are too rare among true pairs to pay for testing all
+    the random pairs that estimate u.
+    """
     if _lengths_close(typed_a, typed_b) and (
         _run_together(typed_a, typed_b) or _run_together(coarse_a, coarse_b)
     ):
         return True
-    if min(len(typed_a), len(typed_b)) < 2 or abs(len(typed_a) - len(typed_b)) > 1:
+    if not aligned or min(len(typed_a), len(typed_b)) < 2 or abs(len(typed_a) - len(typed_b)) > 1:
         return False
     for first, second in ((typed_a, typed_b), (coarse_a, coarse_b)):
         short, long = (first, second) if len(first) <= len(second) else (second, first)
@@ -213,7 +243,9 @@ def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
         level = max(level, name_similarity_level(left.spelled, right.spelled))
     if level == NAME_SUBSET and _lone_word_with_patronymic(left, right):
         return NAME_CLOSE
-    if level < NAME_SIMILAR and name_close(left.typed, right.typed, left.coarse, right.coarse):
+    if level < NAME_SIMILAR and name_close(
+        left.typed, right.typed, left.coarse, right.coarse, aligned=level == NAME_ONE_WORD
+    ):
         return NAME_CLOSE
     return level
 
@@ -233,8 +265,12 @@ def patronymic_level(left: str, right: str, typed_left: str = "", typed_right: s
         return 2
     if OSA.normalized_similarity(left, right) >= _SIMILAR_MEAN:
         return 1
+    if left.endswith(right) or right.endswith(left):
+        return 1  # glued to a name word (ZaremaArtemovna) or split (Магом едович)
     if typed_left and typed_right and _words_close(typed_left, typed_right):
         return 1
+    if coarse_key(left) == coarse_key(right):
+        return 1  # German spelling: Dshambulatowitsch
     return 0
 
 
@@ -247,8 +283,13 @@ def date_level(left: BirthDate, right: BirthDate) -> int:
     if left.month == right.month and left.day == right.day:
         if not years_apart:
             return 4
-        close_year = years_apart in (1, 10) or _one_digit_apart(str(left.year), str(right.year))
-        return DATE_YEAR_MISTYPED if close_year else 0
+        return DATE_YEAR_MISTYPED if _years_close(left.year, right.year) else 0
+    if (
+        years_apart
+        and set(left.readings()) & set(right.readings())
+        and _years_close(left.year, right.year)
+    ):
+        return DATE_YEAR_MISTYPED  # 3/11/1973 and 11/3/72: one reading agrees
     if not years_apart and (left.month, left.day) == (right.day, right.month):
         return 3
     if not years_apart and set(left.readings()) & set(right.readings()):
@@ -260,6 +301,11 @@ def date_level(left: BirthDate, right: BirthDate) -> int:
     ):
         return 2
     return 0
+
+
+def _years_close(left: int, right: int) -> bool:
+    """A year off by one, by a decade or by one mistyped digit."""
+    return abs(left - right) in (1, 10) or _one_digit_apart(str(left), str(right))
 
 
 def _one_digit_apart(left: str, right: str) -> bool:
