@@ -237,6 +237,15 @@ FOREIGN_SCHEMES = (iuliia.MVD_310_FR, iuliia.ALA_LC, iuliia.GOST_7034, iuliia.IS
 QWERTY = str.maketrans("ёйцукенгшщзхъфывапролджэячсмитьбю", "`qwertyuiop[]asdfghjkl;'zxcvbnm,.")
 LOOKALIKES = str.maketrans("аеорсхАЕОРСХ", "aeopcxAEOPCX")
 LETTERS_LATIN = "abcdefghijklmnoprstuvyz"
+# German (Duden) transliteration, as a German partner office or a German passport prints it.
+GERMAN = {
+    "а": "a", "б": "b", "в": "w", "г": "g", "д": "d", "е": "e", "ё": "jo", "ж": "sh", "з": "s",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch",
+    "щ": "schtsch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "ju", "я": "ja",
+}  # fmt: skip
+# A Latin letter typed in a Cyrillic word when the layout switches for one key.
+STRAY_LATIN = "ieaoucxyk"
 LETTERS_CYRILLIC = "абвгдежзиклмнопрстуфхцчшщыэюя"
 FOREIGN_PREFIXES = ("+49 30", "+90 532", "+33 6", "+995 599", "+374 91", "+370 612", "+48 501")
 MONTHS_RU = [
@@ -253,6 +262,10 @@ MONTHS_RU = [
     "ноября",
     "декабря",
 ]
+
+
+#: Bumped whenever the generator changes, so that a cached dataset is never reused.
+VERSION = 2
 
 
 @dataclass
@@ -363,11 +376,20 @@ def _latin_word(word: str, family: str, rng: random.Random) -> str:
     return _translit(word, rng.randrange(len(schemes)), family)
 
 
-def _name_words(person: Person, rng: random.Random) -> list[str]:
+def _name_words(person: Person, rng: random.Random, classes: list[str]) -> list[str]:
     given = person.given
     if "-" in given and rng.random() < 0.4:
         given = given.replace("-", " " if rng.random() < 0.5 else "")
     with_patronymic = rng.random() < 0.45
+    if with_patronymic and rng.random() < 0.1:
+        # A part dropped other than the patronymic: "Ruslan Beslanovich", "Isaev Beslanovich".
+        classes.append("dropped-part")
+        kept = (
+            [given, person.patronymic]
+            if rng.random() < 0.6
+            else [person.surname, person.patronymic]
+        )
+        return kept
     order = rng.random()
     if order < 0.45:
         words = [person.surname, given] + ([person.patronymic] if with_patronymic else [])
@@ -375,31 +397,100 @@ def _name_words(person: Person, rng: random.Random) -> list[str]:
         words = [given] + ([person.patronymic] if with_patronymic else []) + [person.surname]
     else:
         words = [given, person.surname]
+    if not with_patronymic:
+        classes.append("no-patronymic")
+    if order >= 0.45:
+        classes.append("order")
     return words
 
 
-def render_name(person: Person, channel: str, rng: random.Random) -> str:
-    words = _name_words(person, rng)
+def space_moved(text: str, rng: random.Random) -> str:
+    """A word split or two words merged, or the space between them moved by one letter."""
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    kind = rng.randrange(3)
+    if spaces and kind == 0:
+        i = rng.choice(spaces)
+        return text[:i] + text[i + 1 :]
+    if spaces and kind == 1:
+        i = rng.choice(spaces)
+        if 1 < i < len(text) - 2:
+            return text[: i - 1] + " " + text[i - 1] + text[i + 1 :]
+    inner = [i for i in range(2, len(text) - 2) if text[i - 1] != " " and text[i] != " "]
+    if not inner:
+        return text
+    i = rng.choice(inner)
+    return text[:i] + " " + text[i:]
+
+
+def stray_latin(word: str, rng: random.Random) -> str:
+    """One letter of a Cyrillic word replaced by a Latin one."""
+    if len(word) < 3:
+        return word
+    position = rng.randrange(1, len(word))
+    return word[:position] + rng.choice(STRAY_LATIN) + word[position + 1 :]
+
+
+def german(word: str) -> str:
+    letters = []
+    for position, ch in enumerate(word):
+        lower = ch.lower()
+        spelled = GERMAN.get(lower, lower)
+        if lower == "е" and (position == 0 or word[position - 1].lower() in "аеиоуыэюяьъ"):
+            spelled = "je"
+        if (
+            lower == "с"
+            and 0 < position < len(word) - 1
+            and word[position - 1].lower() in "аеиоуыэюя"
+            and word[position + 1].lower() in "аеиоуыэюя"
+        ):
+            spelled = "ss"
+        letters.append(spelled.capitalize() if ch.isupper() else spelled)
+    return "".join(letters)
+
+
+def render_name(person: Person, channel: str, rng: random.Random, classes: list[str]) -> str:
+    words = _name_words(person, rng, classes)
     if channel == "web":
         if rng.random() < 0.08:
             index = rng.randrange(len(words))
             words[index] = typo(words[index], rng)
+            classes.append("typo")
+        if rng.random() < 0.04:
+            index = rng.randrange(len(words))
+            words[index] = stray_latin(words[index], rng)
+            classes.append("stray-script")
         text = " ".join(words)
+        if rng.random() < 0.3:
+            text = text.lower()
+        if rng.random() < 0.04:
+            text = space_moved(text, rng)
+            classes.append("split-merge")
         roll = rng.random()
         if roll < 0.08:
+            classes.append("layout")
             return (
                 text.lower().translate(QWERTY).title()
                 if rng.random() < 0.7
                 else text.lower().translate(QWERTY)
             )
         if roll < 0.11:
+            classes.append("lookalike")
             return "".join(ch.translate(LOOKALIKES) if rng.random() < 0.3 else ch for ch in text)
         return text
     family = "ear" if channel == "hotline" else rng.choice(("passport", "passport", "foreign"))
-    latin = [_latin_word(word, family, rng) for word in words]
+    if channel == "partner" and rng.random() < 0.25:
+        latin = [german(word) for word in words]
+        classes.append("german")
+    else:
+        latin = [_latin_word(word, family, rng) for word in words]
+        classes.append("latin")
     if rng.random() < (0.12 if channel == "hotline" else 0.05):
         index = rng.randrange(len(latin))
         latin[index] = typo(latin[index], rng)
+        classes.append("typo")
+    if rng.random() < 0.03:
+        latin = space_moved(" ".join(latin), rng).split(" ")
+        classes.append("split-merge")
     if channel == "partner" and rng.random() < 0.5:
         latin[0] = latin[0].upper()
     return " ".join(latin)
@@ -419,6 +510,9 @@ def render_phone(phone: str, rng: random.Random) -> str:
         f"+7{n}",
         f"8{n}",
         f"8-{n[:3]}-{n[3:]}",
+        f"8 {n[:3]} {n[3:6]} {n[6:8]} {n[8:]}",
+        f"+7-{n[:3]}-{n[3:]}",
+        f"7{n}",
     )
     return rng.choice(styles)
 
@@ -439,10 +533,14 @@ def render_date(person: Person, rng: random.Random) -> str:
         return f"{year}-{month:02d}-{day:02d}"
     if style < 0.70:
         return f"{month}/{day}/{year % 100:02d}"
-    if style < 0.80:
+    if style < 0.76:
         return f"{day} {MONTHS_RU[month - 1]} {year}"
-    if style < 0.88:
+    if style < 0.82:
         return f"{day:02d}.{month:02d}.{year % 100:02d}"
+    if style < 0.85:
+        return f"{month}/{day}/{year}"  # American, four-digit year
+    if style < 0.88:
+        return f"{day}/{month}/{year}"  # European with slashes
     return str(year)
 
 
@@ -493,23 +591,26 @@ def _trap_requests(
 
 def _request(person: Person, index: int, rng: random.Random) -> dict[str, str]:
     channel = rng.choices(("web", "hotline", "partner"), (0.4, 0.35, 0.25))[0]
+    classes: list[str] = [channel]
     return {
         "id": f"r{index}",
-        "full_name": render_name(person, channel, rng) if rng.random() > 0.01 else "",
+        "full_name": render_name(person, channel, rng, classes) if rng.random() > 0.01 else "",
         "phone": render_phone(rng.choice(person.phones), rng) if rng.random() < 0.75 else "",
         "birth_date": render_date(person, rng) if rng.random() < 0.75 else "",
         "channel": channel,
+        "classes": " ".join(classes),
     }
 
 
 def write_dataset(size: int, directory: Path, seed: int = 5) -> tuple[Path, Path]:
     """Write requests.csv and truth.csv for `size` records; reuse them if present."""
     directory.mkdir(parents=True, exist_ok=True)
-    requests_path = directory / f"requests-{size}.csv"
-    truth_path = directory / f"truth-{size}.csv"
+    requests_path = directory / f"requests-{size}-v{VERSION}.csv"
+    truth_path = directory / f"truth-{size}-v{VERSION}.csv"
     if requests_path.exists() and truth_path.exists():
         return requests_path, truth_path
     rows, truth = generate(size, seed)
+    classes = [row.pop("classes") for row in rows]
     with requests_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(
             handle, fieldnames=["id", "full_name", "phone", "birth_date", "channel"]
@@ -518,6 +619,9 @@ def write_dataset(size: int, directory: Path, seed: int = 5) -> tuple[Path, Path
         writer.writerows(rows)
     with truth_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("id", "person"))
-        writer.writerows((row["id"], person) for row, person in zip(rows, truth, strict=True))
+        writer.writerow(("id", "person", "classes"))
+        writer.writerows(
+            (row["id"], person, kinds)
+            for row, person, kinds in zip(rows, truth, classes, strict=True)
+        )
     return requests_path, truth_path

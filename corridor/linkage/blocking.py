@@ -60,7 +60,8 @@ def blocking_keys(features: Features) -> list[str]:
     if birth.is_full:
         low, high = sorted((birth.month, birth.day))
         keys.append(f"name-day:{name}|{low}-{high}")
-        keys.extend(
-            f"word-date:{word}|{low}-{high}|{birth.year}" for word in set(features.name.tokens)
-        )
+        # The patronymic counts as a word here: "Ruslan Beslanovich" and "Isaev Ruslan
+        # Beslanovich" may share nothing else written the same way.
+        words = {*features.name.tokens, features.name.patronymic} - {""}
+        keys.extend(f"word-date:{word}|{low}-{high}|{birth.year}" for word in words)
     return keys

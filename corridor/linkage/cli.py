@@ -12,6 +12,7 @@ import argparse
 import csv
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,27 +53,65 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[Request]:
         )
 
 
+#: Encodings a spreadsheet on a Russian-language Windows or Mac may save a CSV in.
+_OTHER_ENCODINGS = (("cp1251", "Windows-1251 (Cyrillic Windows)"), ("koi8-r", "KOI8-R"))
+
+
+def _encoding_hint(path: Path, error: UnicodeDecodeError) -> str:
+    """Where UTF-8 decoding failed, and which encoding the file is probably in."""
+    data = path.read_bytes()
+    line = data[: error.start].count(b"\n") + 1
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess = ' It looks like UTF-16 (Excel\'s "Unicode text").'
+    else:
+        guess = ""
+        for codec, label in _OTHER_ENCODINGS:
+            try:
+                data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            guess = f" It is probably {label}."
+            break
+    return (
+        f'{path}: not valid UTF-8 (line {line}).{guess} Save it again as "CSV UTF-8"'
+        " (in LibreOffice: Save As, character set Unicode (UTF-8)); nothing was linked."
+    )
+
+
 def requests_read(path: Path) -> list[Request]:
     """Read and check the input CSV; raise InputError with a readable reason."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
+            header = reader.fieldnames
+            if header is None:
+                raise InputError(
+                    f"{path}: the file is empty; it needs a header line with the columns "
+                    f"{', '.join(REQUIRED_COLUMNS)} and one line per request"
+                )
             missing = [column for column in REQUIRED_COLUMNS if column not in header]
             if missing:
-                raise InputError(f"{path}: missing column(s): {', '.join(missing)}")
+                found = ", ".join(column for column in header if column) or "none"
+                hint = " (is the separator a semicolon? use commas)" if ";" in header[0] else ""
+                raise InputError(
+                    f"{path}: missing column(s): {', '.join(missing)}; the header has: "
+                    f"{found}{hint}"
+                )
             requests = list(_rows(reader))
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not valid UTF-8; re-export the file as UTF-8") from error
+        raise InputError(_encoding_hint(path, error)) from error
     except csv.Error as error:
         raise InputError(f"{path}: malformed CSV: {error}") from error
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from error
+    if not requests:
+        raise InputError(f"{path}: the header is there but no request follows it")
     ids = [request.record_id for request in requests]
     if "" in ids:
         raise InputError(f"{path}: row {ids.index('') + 2} has an empty id")
     if len(set(ids)) != len(ids):
-        raise InputError(f"{path}: ids are not unique")
+        duplicate = Counter(ids).most_common(1)[0][0]
+        raise InputError(f"{path}: ids are not unique (id {duplicate!r} appears twice or more)")
     return requests
 
 

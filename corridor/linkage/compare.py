@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from corridor.linkage.dates import BirthDate
-from corridor.linkage.names import ParsedName
+from corridor.linkage.names import ParsedName, coarse_key
 
 MISSING = -1
 
@@ -25,6 +26,7 @@ NAME_LEVELS = (
     "exact, common",
     "exact",
     "exact, rare",
+    "close, with typos",
 )
 PATRONYMIC_LEVELS = ("disagree", "similar", "exact")
 DATE_LEVELS = (
@@ -42,6 +44,11 @@ LEVEL_LABELS = (NAME_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS, PHONE_LEVELS)
 
 NAME_DISAGREE, NAME_ONE_WORD, NAME_SIMILAR, NAME_SUBSET = 0, 1, 2, 3
 NAME_EXACT_COMMON, NAME_EXACT, NAME_EXACT_RARE = 4, 5, 6
+#: Appended after the others so that their numbers stay: every word of the shorter name is
+#: a typo away from a word of the longer (at most one word dropped), or the two read the
+#: same with the spaces removed (Алиха нХасанов). Weaker than "similar"; it links only with
+#: a phone or a date beside it, and it keeps such a pair from counting as a contradiction.
+NAME_CLOSE = 7
 #: Names below this level are incompatible: no other evidence may link such records.
 NAME_COMPATIBLE = NAME_SIMILAR
 
@@ -131,6 +138,101 @@ def _word_set_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
     return NAME_DISAGREE
 
 
+def _words_close(left: str, right: str) -> bool:
+    """One typo apart (two in long words), or one glued to another word (see `_glued`)."""
+    shortest = min(len(left), len(right))
+    if shortest < 3:
+        return left == right
+    limit = 2 if shortest >= 6 else 1
+    return OSA.distance(left, right, score_cutoff=limit) <= limit or _glued(left, right)
+
+
+#: Shortest word that may be found glued to another in one word (ТимуровнаАхмадова).
+_GLUED_MIN = 4
+_GLUE_SUFFIXES = ("ovich", "evich", "ovna", "evna", "ovitch", "owitsch", "ewitsch", "owna")
+
+
+def _glued(left: str, right: str) -> bool:
+    """One word begins or ends the other, and what remains is a word of its own (five
+    letters or more, not a patronymic ending: Ramzan is not glued in Ramzanovich)."""
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    if len(short) < _GLUED_MIN or len(long) - len(short) < 5:
+        return False
+    if long.startswith(short):
+        rest = long[len(short) :]
+    elif long.endswith(short):
+        rest = long[: -len(short)]
+    else:
+        return False
+    return not rest.endswith(_GLUE_SUFFIXES)
+
+
+def _aligned_close(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Every word of `short` is close to its own word of `long` (see `_words_close`)."""
+    free = list(long)
+    for word in short:
+        if len(word) < 3:
+            if word not in free:
+                return False
+            free.remove(word)
+            continue
+        limit = 2 if len(word) >= 6 else 1
+        found = process.extractOne(word, free, scorer=OSA.distance, score_cutoff=limit)
+        if found is None or (limit == 2 and len(found[0]) < 6 and found[1] > 1):
+            glued = next((j for j, other in enumerate(free) if _glued(word, other)), None)
+            if glued is None:
+                return False
+            free.pop(glued)
+            continue
+        free.pop(found[2])
+    return True
+
+
+def _run_together(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    """The names read the same with the spaces removed, in the typed order or with the
+    first or last word moved to the other end (surname first or last)."""
+    joined = "".join(left)
+    if len(joined) < 8:
+        return False
+    orders = {right, right[1:] + right[:1], right[-1:] + right[:-1]}
+    return any(
+        OSA.normalized_similarity(joined, "".join(order), score_cutoff=_SIMILAR_MEAN)
+        for order in orders
+    )
+
+
+def _lengths_close(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    a, b = sum(map(len, left)), sum(map(len, right))
+    return abs(a - b) <= (1 - _SIMILAR_MEAN) * max(a, b)
+
+
+@lru_cache(maxsize=200_000)
+def name_close(
+    typed_a: tuple[str, ...],
+    typed_b: tuple[str, ...],
+    coarse_a: tuple[str, ...],
+    coarse_b: tuple[str, ...],
+    aligned: bool = True,
+) -> bool:
+    """Whether two names are close enough for NAME_CLOSE (see there).
+
+    The word-by-word test runs only when `aligned` (the caller found one word agreeing):
+    names with every word mistyped are too rare among true pairs to pay for testing all
+    the random pairs that estimate u.
+    """
+    if _lengths_close(typed_a, typed_b) and (
+        _run_together(typed_a, typed_b) or _run_together(coarse_a, coarse_b)
+    ):
+        return True
+    if not aligned or min(len(typed_a), len(typed_b)) < 2 or abs(len(typed_a) - len(typed_b)) > 1:
+        return False
+    for first, second in ((typed_a, typed_b), (coarse_a, coarse_b)):
+        short, long = (first, second) if len(first) <= len(second) else (second, first)
+        if _aligned_close(short, long):
+            return True
+    return False
+
+
 def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
     if not left.tokens or not right.tokens:
         return MISSING
@@ -138,16 +240,38 @@ def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
         return exact_level
     level = name_similarity_level(left.tokens, right.tokens)
     if level < NAME_SUBSET and left.spelled and right.spelled:
-        return max(level, name_similarity_level(left.spelled, right.spelled))
+        level = max(level, name_similarity_level(left.spelled, right.spelled))
+    if level == NAME_SUBSET and _lone_word_with_patronymic(left, right):
+        return NAME_CLOSE
+    if level < NAME_SIMILAR and name_close(
+        left.typed, right.typed, left.coarse, right.coarse, aligned=level == NAME_ONE_WORD
+    ):
+        return NAME_CLOSE
     return level
 
 
-def patronymic_level(left: str, right: str) -> int:
+def _lone_word_with_patronymic(left: ParsedName, right: ParsedName) -> bool:
+    """One side is a single name word and a patronymic (Ruslan Beslanovich): that it is
+    among the other side's words says little on its own, since every Ruslan has it."""
+    return any(len(name.tokens) == 1 and name.patronymic for name in (left, right))
+
+
+def patronymic_level(left: str, right: str, typed_left: str = "", typed_right: str = "") -> int:
+    """Patronymics compared on their keys and, failing that, on their typed spellings, in
+    which a swapped pair of letters is still one typo (the folding may hide it)."""
     if not left or not right:
         return MISSING
     if left == right:
         return 2
-    return 1 if OSA.normalized_similarity(left, right) >= _SIMILAR_MEAN else 0
+    if OSA.normalized_similarity(left, right) >= _SIMILAR_MEAN:
+        return 1
+    if left.endswith(right) or right.endswith(left):
+        return 1  # glued to a name word (ZaremaArtemovna) or split (Магом едович)
+    if typed_left and typed_right and _words_close(typed_left, typed_right):
+        return 1
+    if coarse_key(left) == coarse_key(right):
+        return 1  # German spelling: Dshambulatowitsch
+    return 0
 
 
 def date_level(left: BirthDate, right: BirthDate) -> int:
@@ -159,15 +283,29 @@ def date_level(left: BirthDate, right: BirthDate) -> int:
     if left.month == right.month and left.day == right.day:
         if not years_apart:
             return 4
-        close_year = years_apart == 1 or _one_digit_apart(str(left.year), str(right.year))
-        return DATE_YEAR_MISTYPED if close_year else 0
+        return DATE_YEAR_MISTYPED if _years_close(left.year, right.year) else 0
+    if (
+        years_apart
+        and set(left.readings()) & set(right.readings())
+        and _years_close(left.year, right.year)
+    ):
+        return DATE_YEAR_MISTYPED  # 3/11/1973 and 11/3/72: one reading agrees
     if not years_apart and (left.month, left.day) == (right.day, right.month):
         return 3
     if not years_apart and set(left.readings()) & set(right.readings()):
         return 3
-    if not years_apart and (left.month == right.month or left.day == right.day):
+    if not years_apart and any(
+        a_month == b_month or a_day == b_day
+        for a_month, a_day in left.readings()
+        for b_month, b_day in right.readings()
+    ):
         return 2
     return 0
+
+
+def _years_close(left: int, right: int) -> bool:
+    """A year off by one, by a decade or by one mistyped digit."""
+    return abs(left - right) in (1, 10) or _one_digit_apart(str(left), str(right))
 
 
 def _one_digit_apart(left: str, right: str) -> bool:
@@ -194,7 +332,9 @@ def compare(
     """The comparison vector of two records."""
     return (
         name_level(name_a, name_b, exact_level),
-        patronymic_level(name_a.patronymic, name_b.patronymic),
+        patronymic_level(
+            name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
+        ),
         date_level(birth_a, birth_b),
         phone_level(phone_a, phone_b),
     )

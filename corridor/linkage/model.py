@@ -27,13 +27,13 @@ EM_TOLERANCE = 1e-6
 # records on a desk) still gets sensible weights; with thousands of records the data dominate.
 # Order of levels as in corridor.linkage.compare.
 DEFAULT_M = (
-    (0.03, 0.04, 0.15, 0.08, 0.35, 0.30, 0.05),
+    (0.03, 0.04, 0.15, 0.08, 0.35, 0.30, 0.05, 0.05),
     (0.05, 0.10, 0.85),
     (0.05, 0.15, 0.10, 0.05, 0.65, 0.02),
     (0.15, 0.05, 0.80),
 )
 DEFAULT_U = (
-    (0.97, 0.025, 0.003, 0.001, 0.0008, 0.0001, 0.000005),
+    (0.97, 0.025, 0.003, 0.001, 0.0008, 0.0001, 0.000005, 0.0005),
     (0.90, 0.05, 0.05),
     (0.97, 0.01, 0.015, 0.00005, 0.00006, 0.0003),
     (0.99999, 0.000005, 0.000005),
@@ -44,7 +44,7 @@ U_PSEUDO_PAIRS = 1_000.0
 #: Levels of exact agreement whose weight depends on how common the agreed value is.
 TF_LEVELS: dict[int, tuple[int, ...]] = {0: (4, 5, 6), 1: (2,), 3: (2,)}
 #: Name levels "similar" and "words missing", whose weight falls for common names.
-FUZZY_NAME_LEVELS = (2, 3)
+FUZZY_NAME_LEVELS = (2, 3, 7)
 #: A frequency estimate from a small batch is noise: the share of a value is smoothed
 #: towards one in a thousand as if this many records had been seen before.
 TF_PSEUDO_RECORDS = 1_000.0

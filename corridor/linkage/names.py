@@ -17,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from corridor.linkage.script import keyboard_layout_repair, mixed_script_repair
-from corridor.linkage.translit import latin_key
+from corridor.linkage.translit import cyrillic_to_latin, latin_key, strip_marks
 
 # Each line is one name in its Arabic, Russian, Turkish and English forms. The first spelling
 # names the group. Spellings are folded by `latin_key`, so only forms that the folding does
@@ -107,6 +107,13 @@ class ParsedName:
     tokens: tuple[str, ...]
     patronymic: str = ""
     spelled: tuple[str, ...] = ()
+    #: Every word (patronymic included) in the order typed, in two forms for the tolerant
+    #: comparison: `typed` is the plain Latin spelling (Cyrillic through ICAO, nothing
+    #: folded, so that a typo stays one letter), `coarse` the folded key with the sibilants
+    #: merged (German s for з, sh for ж, z for ц).
+    typed: tuple[str, ...] = ()
+    coarse: tuple[str, ...] = ()
+    typed_patronymic: str = ""
 
     @property
     def key(self) -> str:
@@ -183,11 +190,20 @@ def _join_compounds(keys: list[str]) -> list[str]:
 
 
 def _split_patronymic(keys: list[str]) -> tuple[list[str], str]:
-    """Separate a patronymic when enough other words remain to be a name."""
+    """Separate a patronymic when enough other words remain to be a name.
+
+    Of two words, one is taken for the patronymic only with a strong suffix (-ovich, -ovna)
+    when the other has none: "Ruslan Beslanovich" is a name with its surname dropped.
+    """
     for index, key in enumerate(keys):
         if key in _PATRONYMIC_MARKERS and index > 0 and len(keys) >= 3:
             rest = keys[: index - 1] + keys[index + 1 :]
             return rest, keys[index - 1] + key
+    if len(keys) == 2:
+        strong = [index for index, key in enumerate(keys) if key.endswith(_PATRONYMIC_SUFFIXES)]
+        if len(strong) == 1 and len(keys[strong[0]]) > 6:
+            return [keys[1 - strong[0]]], keys[strong[0]]
+        return keys, ""
     if len(keys) < 3:
         return keys, ""
     for suffixes in (_PATRONYMIC_SUFFIXES, _WEAK_PATRONYMIC_SUFFIXES):
@@ -207,6 +223,24 @@ def name_words(raw: str) -> list[str]:
     return [part for word in words for part in _SEPARATORS.split(word) if part]
 
 
+_SIBILANTS = re.compile(r"dsH|sH|[ZC]")
+
+
+def coarse_key(key: str) -> str:
+    """A folded key with з, с, ж, ш and ц merged, for the tolerant comparison only: German
+    spells з as s and ж as sh, where the passport has z and zh (Sakriew, Zakriev)."""
+    return _SIBILANTS.sub("s", key)
+
+
+@lru_cache(maxsize=200_000)
+def typed_spelling(word: str) -> str:
+    """A word's plain Latin spelling: Cyrillic through ICAO, marks stripped, not folded."""
+    lowered = unicodedata.normalize("NFKC", word).casefold()
+    if any("\u0400" <= ch <= "\u04ff" for ch in lowered):
+        lowered = cyrillic_to_latin(lowered)
+    return strip_marks(lowered)
+
+
 @lru_cache(maxsize=500_000)
 def name_parse(raw: str) -> ParsedName:
     """Parse a full name as typed by anyone, in any order, script or layout."""
@@ -215,6 +249,16 @@ def name_parse(raw: str) -> ParsedName:
     keys, patronymic = _split_patronymic(keys)
     spelled = _join_compounds([key for key in (latin_key(word) for word in words) if key])
     spelled, _ = _split_patronymic(spelled)
+    typed = tuple(spelling for spelling in (typed_spelling(word) for word in words) if spelling)
+    ending = patronymic[-3:]
+    typed_patronymic = next(
+        (word for word in reversed(typed) if patronymic and latin_key(word).endswith(ending)), ""
+    )
     return ParsedName(
-        tokens=tuple(sorted(keys)), patronymic=patronymic, spelled=tuple(sorted(spelled))
+        tokens=tuple(sorted(keys)),
+        patronymic=patronymic,
+        spelled=tuple(sorted(spelled)),
+        typed=typed,
+        coarse=tuple(coarse_key(latin_key(word)) for word in typed),
+        typed_patronymic=typed_patronymic,
     )

@@ -26,11 +26,11 @@ _RULES = tuple(BLOCK_LIMITS)
 #: Below this many records a batch is compared in-process: forking costs more than it saves,
 #: and a web worker linking a desk's handful of requests should not fork at all.
 PARALLEL_MIN_RECORDS = 50_000
-_LEVEL_BITS = 3
+_LEVEL_BITS = 4
 
 
 def pattern_code(pattern: Pattern) -> int:
-    """A pattern packed into one small integer (3 bits a field, missing as 0)."""
+    """A pattern packed into one small integer (4 bits a field, missing as 0)."""
     code = 0
     for position, level in enumerate(pattern):
         code |= (level + 1) << (_LEVEL_BITS * position)

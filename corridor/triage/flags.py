@@ -75,6 +75,7 @@ LEVEL_LABELS = {
     "exact, common": gettext_lazy("exact, common"),
     "exact": gettext_lazy("exact"),
     "exact, rare": gettext_lazy("exact, rare"),
+    "close, with typos": gettext_lazy("close, with typos"),
     "same year, one side year only": gettext_lazy("same year, one side year only"),
     "close": gettext_lazy("close"),
     "day and month swapped": gettext_lazy("day and month swapped"),

@@ -61,3 +61,48 @@ def test_it_reports_progress_on_stderr(tmp_path: Path, capsys: pytest.CaptureFix
     source = _write(tmp_path / "in.csv", HEADER + "1,Ruslan Tsoy,,,\n")
     assert main([str(source), "--out", str(tmp_path / "o.csv")]) == 0
     assert "read 1 requests" in capsys.readouterr().err
+
+
+def test_it_names_cp1251_when_the_file_is_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes((HEADER + "1,Магомед Магомадов,,,\n").encode("cp1251"))
+    out = tmp_path / "o.csv"
+    assert main([str(source), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not valid UTF-8 (line 2)" in err
+    assert "Windows-1251" in err
+    assert not out.exists()
+
+
+def test_it_fails_clearly_on_an_empty_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", "")
+    assert main([str(source), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "the file is empty" in capsys.readouterr().err
+
+
+def test_it_fails_clearly_on_a_header_without_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", HEADER)
+    assert main([str(source), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "no request follows" in capsys.readouterr().err
+
+
+def test_it_shows_the_header_it_found_and_suspects_semicolons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write(tmp_path / "in.csv", "id;full_name;phone;birth_date\n1;x;;\n")
+    assert main([str(source), "--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "missing column(s): id, full_name, phone, birth_date" in err
+    assert "semicolon" in err
+
+
+def test_it_names_a_duplicate_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _write(tmp_path / "in.csv", HEADER + "7,a,,,\n7,b,,,\n")
+    assert main([str(source), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "id '7' appears twice" in capsys.readouterr().err
