@@ -49,8 +49,12 @@ def test_it_refuses_an_owner_from_another_compartment_through_the_form(team: Tea
         },
         follow=True,
     )
+    # Then the case page shows the form again, open, with what was typed and the field named
     assert response.status_code == 200
-    assert 'class="error"' in response.content.decode()
+    page = response.content.decode()
+    assert 'class="error-summary"' in page and 'href="#id_task-owner"' in page
+    assert "<details open>" in page and 'value="Meet at the station"' in page
+    assert 'aria-invalid="true"' in page
     assert not Task.objects.exists()
 
 
