@@ -24,7 +24,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from test_role_matrix import MATRIX, PUBLIC, _world_build
 
@@ -84,10 +84,6 @@ class Visit:
     path: str
     data: dict[str, Any] | None = None  # None: a GET; else posted from `start`
     start: str = ""
-
-    @property
-    def failed_form(self) -> bool:
-        return self.data is not None
 
 
 @dataclass
@@ -152,14 +148,15 @@ def _check(page: Page, visit: Visit, language: str, findings: Findings) -> None:
     if not _open(page, visit):
         return
     where = f"{visit.label} [{language}] {page.url}"
-    if visit.failed_form:
+    shows_errors = page.locator(".errorlist, [aria-invalid=true]").count() > 0
+    if shows_errors or page.locator(".error-summary").count():
         title, shown = page.title(), page.evaluate("document.documentElement.lang")
         if not title.startswith(ERROR_TITLE[shown]):
             findings.add(
                 where, f"failed form without {ERROR_TITLE[shown]!r} in the title: {title!r}"
             )
         if page.locator(".error-summary[role=alert]").count() != 1:
-            findings.add(where, "failed form without one error summary")
+            findings.add(where, "errors shown without one error summary")
     for dangling in page.evaluate(DANGLING_REFERENCES):
         findings.add(where, f"reference to a missing id: {dangling}")
     for width in WIDTHS:
@@ -262,3 +259,132 @@ def test_it_passes_axe_on_every_public_page(
         half.close()
     # Then axe finds nothing, and no page scrolls sideways at 360 px
     assert not findings.problems, _report(findings)
+
+
+# --- the keyboard ---------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName.toLowerCase(), cls: el.className, id: el.id,
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+}"""
+
+
+def _tab(page: Page) -> dict[str, Any]:
+    page.keyboard.press("Tab")
+    return dict(page.evaluate(FOCUSED))
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
+    """A 360 px browser with JavaScript off: what the public pages must work with."""
+    context = browser.new_context(
+        locale=BROWSER_LOCALE,
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 640},
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_it_walks_the_help_form_by_keyboard_and_focuses_the_error_summary(
+    org: Any, phone: Page
+) -> None:
+    from corridor.intake.actions import intake_desk_create
+    from corridor.vault.keyring import keyring_activated
+
+    member = org.staff("triager", "triage", ("Intake desk",))
+    with keyring_activated(member.keyring):
+        intake_desk_create(actor_id=member.user.pk, compartment=org.compartment("Intake desk"))
+    # Given the public form on a phone, with no script
+    phone.goto("/help/en/")
+    # When a person tabs into the page
+    first = _tab(phone)
+    # Then the first stop is the skip link, and its focus is visible
+    assert "skip-link" in first["cls"] and first["outline"], first
+    # And it leads to the main content (the next stop is inside it, past the quick exit)
+    phone.keyboard.press("Enter")
+    assert phone.evaluate("document.activeElement.id") == "main"
+    inside = _tab(phone)
+    assert phone.evaluate("document.activeElement.closest('main') !== null"), inside
+    # When they send the form with a contact but no message
+    phone.fill("[name=contact]", "Signal +7 900 000 00 00")
+    phone.locator("main button[type=submit]").press("Enter")
+    phone.wait_for_load_state()
+    # Then the page says so in its title, focuses the summary that links to the field, keeps
+    # what was typed, and ties the error to the field
+    assert phone.title().startswith("Error:")
+    summary = phone.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary.locator("a[href='#id_message']")).to_have_count(1)
+    expect(phone.locator("[name=contact]")).to_have_value("Signal +7 900 000 00 00")
+    message = phone.locator("#id_message")
+    expect(message).to_have_attribute("aria-invalid", "true")
+    described = (message.get_attribute("aria-describedby") or "").split()
+    assert "id_message_error" in described
+    for ref in described:
+        expect(phone.locator(f"#{ref}")).to_have_count(1)
+    assert _tab(phone)["outline"], "the next stop after the summary shows its focus"
+
+
+def test_it_walks_the_case_page_by_keyboard_and_keeps_a_failed_task_open(
+    org: Any, browser: Browser, live_server: Any
+) -> None:
+    from corridor.cases.actions import case_create
+    from corridor.vault.keyring import keyring_activated
+
+    # Given a caseworker logged in, on the case page at 360 px
+    worker = org.staff("worker", "caseworker", ("North",))
+    with keyring_activated(worker.keyring):
+        case = case_create(
+            actor_id=worker.user.pk, compartment=org.compartment("North"), full_name="Keyboard Case"
+        )
+    context = _context(browser, live_server.url, "en")
+    page = context.new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/accounts/login/")
+    expect(page.locator("[name=username]")).to_have_attribute("autocomplete", "username")
+    expect(page.locator("[name=passphrase]")).to_have_attribute("autocomplete", "current-password")
+    page.fill("[name=username]", worker.user.username)
+    page.fill("[name=passphrase]", worker.passphrase)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/login/code/**")
+    expect(page.locator("[name=token]")).to_have_attribute("autocomplete", "one-time-code")
+    page.fill("[name=token]", worker.code())
+    page.click("main button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.goto(f"/cases/{case.pk}/")
+    # When they tab into it: the skip link first, then the header, each stop visibly focused
+    first = _tab(page)
+    assert "skip-link" in first["cls"] and first["outline"], first
+    for _stop in range(3):
+        assert _tab(page)["outline"]
+    # And the skip link takes them past the header
+    page.keyboard.press("Shift+Tab")
+    page.goto(f"/cases/{case.pk}/")
+    _tab(page)
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # When they add a task with a title but no due date
+    details = page.locator("#tasks details").first
+    details.locator("summary").click()
+    details.locator("[name=task-title]").fill("Buy a SIM card")
+    details.locator("[name=task-due_on]").fill("")
+    details.locator("button[type=submit]").press("Enter")
+    page.wait_for_load_state()
+    # Then the summary has the focus and names the field, the form is open again with the
+    # title kept, and the page is no wider than the screen
+    assert page.title().startswith("Error:")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a[href='#id_task-due_on']")).to_have_count(1)
+    expect(page.locator("#tasks details").first).to_have_attribute("open", "")
+    expect(page.locator("[name=task-title]")).to_have_value("Buy a SIM card")
+    expect(page.locator("#id_task-due_on")).to_have_attribute("aria-invalid", "true")
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], wide
+    context.close()
