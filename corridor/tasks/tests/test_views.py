@@ -102,7 +102,10 @@ def test_it_shows_a_form_error_and_changes_nothing_for_a_bad_schedule(team: Team
         {"schedule-every_hours": "0", "schedule-grace_minutes": "60", "schedule-channel": "x"},
         follow=True,
     )
-    assert response.status_code == 200 and 'class="error"' in response.content.decode()
+    # Then the case page shows the form again, open, the field named and what was typed kept
+    page = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_schedule-every_hours"' in page
+    assert "<details open>" in page and 'name="schedule-channel" value="x"' in page
     assert not CheckInSchedule.objects.exists()
 
 
