@@ -54,6 +54,24 @@ DANGLING_REFERENCES = """() => {
   return missing;
 }"""
 
+# The innermost elements that stick out on the right, to name in an overflow failure.
+STICKING_OUT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('main *, header *')) {
+    if (el.getBoundingClientRect().right > window.innerWidth + 1
+        && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)) {
+      let scrolled = false;
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible') { scrolled = true; break; }
+      }
+      if (!scrolled) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className ? '.' + String(el.className).split(' ').join('.') : '') +
+        ' in ' + (el.parentElement ? el.parentElement.tagName.toLowerCase() : ''));
+    }
+  }
+  return out.slice(0, 4);
+}"""
+
 # Post `data` to `path` as the page's own form would (with its CSRF token, if it has one).
 POST_FORM = """([path, data]) => {
   const form = document.createElement('form');
@@ -171,7 +189,10 @@ def _check(page: Page, visit: Visit, language: str, findings: Findings) -> None:
         if width == 360:
             wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             if wide[0] > wide[1]:
-                findings.add(f"{where} @360", f"page is {wide[0]} px wide at {wide[1]} px")
+                culprits = page.evaluate(STICKING_OUT)
+                findings.add(
+                    f"{where} @360", f"page is {wide[0]} px wide at {wide[1]} px: {culprits}"
+                )
 
 
 def _context(browser: Browser, base_url: str, language: str) -> BrowserContext:
