@@ -87,6 +87,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "corridor.urls"
+# Each field rendered with its help text and errors under the ids aria-describedby names (0027).
+FORM_RENDERER = "corridor.core.form_renderer.CorridorFormRenderer"
 WSGI_APPLICATION = "corridor.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -19,8 +19,17 @@ username_validator = RegexValidator(
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=64)
-    passphrase = forms.CharField(label=_("Passphrase"), widget=forms.PasswordInput, max_length=1024)
+    # autocomplete: password managers fill the right fields (WCAG 1.3.5, decision 0027)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    passphrase = forms.CharField(
+        label=_("Passphrase"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=1024,
+    )
 
 
 class TokenForm(forms.Form):
@@ -38,11 +47,13 @@ class ReauthForm(LoginForm, TokenForm):
 class NewPassphraseForm(forms.Form):
     passphrase = forms.CharField(
         label=_("New passphrase (at least 14 characters)"),
-        widget=forms.PasswordInput,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         max_length=1024,
     )
     passphrase2 = forms.CharField(
-        label=_("Repeat the passphrase"), widget=forms.PasswordInput, max_length=1024
+        label=_("Repeat the passphrase"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=1024,
     )
 
     def clean(self) -> dict[str, Any]:

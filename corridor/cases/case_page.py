@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -66,7 +67,10 @@ def case_page_render(
     move_form: StageMoveForm | None = None,
     move_error: ValidationError | None = None,
     expense_form: ExpenseForm | None = None,
+    panel_forms: dict[str, forms.Form] | None = None,
 ) -> HttpResponse:
+    """The case page; a form that failed (`move_form`, `expense_form`, or a panel's by name in
+    `panel_forms`) is shown again with what was typed, its errors and its details open."""
     user = staff_user(request)
     if not user.may("case.person"):
         return _overview_render(request, case)
@@ -91,6 +95,7 @@ def case_page_render(
         "expense_form": expense_form or (ExpenseForm() if may_expense else None),
         "may_edit": user.may("case.edit"),
         "may_assign": user.may("case.assign"),
-        "panels": case_panels_render(request, case),
+        "panels": case_panels_render(request, case, panel_forms),
+        "failed_forms": list((panel_forms or {}).values()),  # for the error summary
     }
     return render(request, "cases/detail.html", context)

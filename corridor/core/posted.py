@@ -31,3 +31,20 @@ def posted_write(
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
+
+
+def posted_form_write(
+    request: HttpRequest, form: forms.Form, write: Callable[[dict[str, Any]], object], done: str
+) -> bool:
+    """`write` the posted form's data and say `done`; True once written. Otherwise the form
+    keeps its errors, field by field (the action's as the form's own), for the page that shows
+    it again with what was typed (decision 0027)."""
+    if not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return False
+    messages.success(request, done)
+    return True

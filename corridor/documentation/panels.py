@@ -8,6 +8,9 @@ audited as a read, in the same request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django import forms
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -18,7 +21,9 @@ from corridor.documentation.access import reads_audit
 from corridor.documentation.models import Act, Person, Testimony
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(
+    request: HttpRequest, case: Case, bound: Mapping[str, forms.Form] | None = None
+) -> str:
     if not staff_user(request).may("documentation.view"):
         return ""
     persons = list(

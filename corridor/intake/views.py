@@ -304,7 +304,9 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
     try:
         positions = codenames.codename_positions(form.cleaned_data["codename"])
     except codenames.CodenameInvalid as exc:
-        return _page(request, template, language, {"form": form, "errors": _messages(exc)})
+        for message in _messages(exc):
+            form.add_error("codename", message)
+        return _page(request, template, language, {"form": form})
     try:
         if limits.rate_full(limits.STATUS, limits.limit("status_checks_per_hour")):
             raise limits.refusal(limits.STATUS)
@@ -314,8 +316,10 @@ def _status(request: HttpRequest, language: str) -> HttpResponse:
         return _refusal_page(request, template, language, CodenameForm(), _messages(exc)[0], 429)
     found = thread_find(positions)
     if found is None:
-        message = _("No request matches this codename. Check the words and try again.")
-        return _page(request, template, language, {"form": form, "errors": [message]})
+        form.add_error(
+            "codename", _("No request matches this codename. Check the words and try again.")
+        )
+        return _page(request, template, language, {"form": form})
     root, keys = found
     context: dict[str, Any] = {"codename": form.cleaned_data["codename"]}
     try:

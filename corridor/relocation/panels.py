@@ -6,9 +6,10 @@ audited read); the panel audits the reads of the records it opens, one entry per
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django import forms
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -36,7 +37,9 @@ def risk_documents(case: Case) -> list[Risk]:
     return _risks(Document.objects.filter(case=case).only("id", "case_id", "kind", "risk_flags"))
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(
+    request: HttpRequest, case: Case, bound: Mapping[str, forms.Form] | None = None
+) -> str:
     user = staff_user(request)
     documents = list(case.documents.order_by("created_at"))
     applications = list(case.applications.select_related("country").order_by("created_at"))

@@ -3,9 +3,11 @@ place, the board's decisions, stays, and the forms to request, place and end a s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -46,7 +48,9 @@ def move_offered(user: Any, case: Case) -> bool:
     return move is not None and user.may(move.permission)
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(
+    request: HttpRequest, case: Case, bound: Mapping[str, forms.Form] | None = None
+) -> str:
     user = staff_user(request)
     member_of = request_compartment_ids(request)
     if case.compartment_id not in member_of:
@@ -95,9 +99,8 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         "requests": request_lines,
         "stays": stay_lines,
         "today": today,
-        "request_form": PlaceRequestForm(shelters=shelters)
-        if shelters is not None and listed
-        else None,
+        "request_form": (bound or {}).get("place_request")
+        or (PlaceRequestForm(shelters=shelters) if shelters is not None and listed else None),
         "place_form": PlaceForm(
             auto_id=False, initial={"starts_on": today}, offer_move=move_offered(user, case)
         ),

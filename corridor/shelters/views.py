@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, request_compartment_ids
+from corridor.cases.case_page import case_page_render
 from corridor.cases.models import Case
-from corridor.core.posted import posted_write
+from corridor.core.posted import posted_form_write, posted_write
 from corridor.shelters import actions
 from corridor.shelters.access import (
     placement_for_user,
@@ -268,15 +269,18 @@ def withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 def request_place(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="shelter.request")
     actor_id = staff_user(request).pk
-    posted_write(
+    form = PlaceRequestForm(request.POST, shelters=shelters_visible(actor_id))
+    written = posted_form_write(
         request,
-        PlaceRequestForm(request.POST, shelters=shelters_visible(actor_id)),
+        form,
         lambda data: actions.placement_request_create(
             actor_id=actor_id, case=case, shelter=data["shelter"], need=data["need"]
         ),
         _("The request is with the shelter's board."),
     )
-    return redirect("cases:detail", case_id=case.pk)
+    if written:
+        return redirect("cases:detail", case_id=case.pk)
+    return case_page_render(request, case, panel_forms={"place_request": form})
 
 
 @POST

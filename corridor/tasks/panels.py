@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
+from django import forms
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -22,7 +24,9 @@ DONE_SHOWN = 10
 CHECKINS_SHOWN = 5  # the latest check-ins of each schedule, with their notes
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(
+    request: HttpRequest, case: Case, bound: Mapping[str, forms.Form] | None = None
+) -> str:
     """Tasks and check-in schedules of `case`, with the forms this user's role allows.
 
     The case page has already checked access to the case; the compartment is checked again
@@ -66,8 +70,9 @@ def case_panel(request: HttpRequest, case: Case) -> str:
             object_ids=[str(c.pk) for c in shown_checkins],
         )
     today = timezone.localdate()
-    task_form = None
-    if user.may("task.edit"):
+    bound = bound or {}
+    task_form = bound.get("task")
+    if task_form is None and user.may("task.edit"):
         task_form = TaskForm(
             owners=compartment_members(case.compartment_id),
             initial={"owner": user.pk, "due_on": today + timedelta(days=7)},
@@ -80,7 +85,8 @@ def case_panel(request: HttpRequest, case: Case) -> str:
         "now": timezone.now(),
         "today": today,
         "task_form": task_form,
-        "schedule_form": ScheduleForm() if user.may("checkin.record") else None,
+        "schedule_form": bound.get("schedule")
+        or (ScheduleForm() if user.may("checkin.record") else None),
         "checkin_form": CheckInForm(auto_id=False) if user.may("checkin.record") else None,
         "may_edit_tasks": user.may("task.edit"),
         "open_alerts": case.alerts.filter(resolved_at__isnull=True).count(),

@@ -1,7 +1,8 @@
 """Task, check-in and alert screens. Thin: access through tasks.access, writes through actions.
 
 The forms of a case's tasks and check-ins live on the case page (`panels.case_panel`); their
-POST views answer with a redirect back to it and a message, never a 500.
+POST views answer with a redirect back to it and a message, never a 500; a form that failed is
+shown again on the case page with what was typed (decision 0027).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import case_for_user, member_compartment_ids
-from corridor.core.posted import posted_write
+from corridor.cases.case_page import case_page_render
+from corridor.core.posted import posted_form_write, posted_write
 from corridor.tasks import actions
 from corridor.tasks.access import (
     alert_for_user,
@@ -212,9 +214,10 @@ def duty(request: HttpRequest, compartment_id: int) -> HttpResponse:
 def task_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="task.edit")
     actor_id = staff_user(request).pk
-    posted_write(
+    form = TaskForm(request.POST, owners=compartment_members(case.compartment_id))
+    written = posted_form_write(
         request,
-        TaskForm(request.POST, owners=compartment_members(case.compartment_id)),
+        form,
         lambda data: actions.task_create(
             actor_id=actor_id,
             case=case,
@@ -224,7 +227,9 @@ def task_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         ),
         _("Task added."),
     )
-    return _back_to_case(case.pk)
+    if written:
+        return _back_to_case(case.pk)
+    return case_page_render(request, case, panel_forms={"task": form})
 
 
 @POST
@@ -247,9 +252,10 @@ def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
 def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for_user(request, case_id, permission="checkin.record")
     actor_id, now = staff_user(request).pk, timezone.now()
-    posted_write(
+    form = ScheduleForm(request.POST)
+    written = posted_form_write(
         request,
-        ScheduleForm(request.POST),
+        form,
         lambda data: actions.checkin_schedule_create(
             actor_id=actor_id,
             case=case,
@@ -266,7 +272,9 @@ def schedule_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         ),
         _("Check-in schedule added."),
     )
-    return _back_to_case(case.pk)
+    if written:
+        return _back_to_case(case.pk)
+    return case_page_render(request, case, panel_forms={"schedule": form})
 
 
 @POST

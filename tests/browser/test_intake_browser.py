@@ -151,7 +151,7 @@ def test_it_works_in_english_one_click_away_and_refuses_clearly(org: Org, nojs: 
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.fill("input[name=codename]", "seven wrong words qxzzy are not codename")
     page.click("main button[type=submit]")
-    expect(page.locator("main .errors")).to_contain_text("not in the codename lists")
+    expect(page.locator("main .error-summary")).to_contain_text("not in the codename lists")
     page.fill("input[name=codename]", english.upper())
     page.click("main button[type=submit]")
     expect(page.locator("main")).to_contain_text("No answer yet")

@@ -133,4 +133,13 @@ ROWS: list[Row] = [
         location=_case_page,
         effect=lambda w, s: Expense.objects.filter(case=w.case).exists(),
     ),
+    # An empty expense: the case page again with the form's errors (decision 0027)
+    Row(
+        "cases:expense_add",
+        "POST",
+        EXPENSE_EDITORS,
+        outsider_status=404,
+        kwargs=_case,
+        shows=lambda w: 'href="#id_amount"',
+    ),
 ]

@@ -171,6 +171,15 @@ ROWS: list[Row] = [
             case=w.case, shelter=w.extras["second_shelter"]
         ).exists(),
     ),
+    # An empty request: the case page again, its form open with the errors (decision 0027)
+    Row(
+        "shelters:request",
+        "POST",
+        REQUESTERS,
+        outsider_status=404,
+        kwargs=lambda w: {"case_id": w.case.pk},
+        shows=lambda w: 'href="#id_shelter_request-shelter"',
+    ),
     Row(
         "shelters:place",
         "POST",

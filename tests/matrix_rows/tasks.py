@@ -114,6 +114,15 @@ ROWS: list[Row] = [
         location=_case_page,
         effect=lambda w, s: Task.objects.filter(case=w.case).count() > 1,
     ),
+    # An empty task: the case page again, its form open with the errors (decision 0027)
+    Row(
+        "tasks:task_add",
+        "POST",
+        TASK_EDITORS,
+        outsider_status=404,
+        kwargs=_case,
+        shows=lambda w: 'href="#id_task-title"',
+    ),
     Row(
         "tasks:task_done",
         "POST",
@@ -142,6 +151,14 @@ ROWS: list[Row] = [
         },
         location=_case_page,
         effect=lambda w, s: CheckInSchedule.objects.filter(case=w.case).count() > 1,
+    ),
+    Row(
+        "tasks:schedule_add",
+        "POST",
+        CHECKIN_RECORDERS,
+        outsider_status=404,
+        kwargs=_case,
+        shows=lambda w: 'href="#id_schedule-every_hours"',
     ),
     Row(
         "tasks:checkin",

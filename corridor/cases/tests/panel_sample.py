@@ -8,5 +8,5 @@ from django.utils.html import format_html
 from corridor.cases.models import Case
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(request: HttpRequest, case: Case, bound: object = None) -> str:
     return format_html('<section class="card" data-testid="sample-panel">{}</section>', case.stage)

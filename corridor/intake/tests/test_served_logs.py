@@ -187,7 +187,7 @@ def test_it_logs_no_word_and_no_time_of_a_malformed_upload_under_the_real_server
     # Then every upload was answered by the form (stored, or refused with a message)
     for what, (status, page) in answers.items():
         assert status == 200, (what, status, page[:1500])
-        assert "codename-shown" in page or 'class="errors"' in page, (what, page[:3000])
+        assert "codename-shown" in page or 'class="error-summary"' in page, (what, page[:3000])
     assert "codename-shown" in answers["pdf with a text key"][1], "pypdf read it and logged"
     # And no file the server wrote holds a marker or the requester's address: database, var/
     # and its log, stdout, stderr

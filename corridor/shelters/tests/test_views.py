@@ -99,7 +99,7 @@ def test_it_runs_a_stay_from_the_case_page(team: Team) -> None:
         {"place-starts_on": team.day(-200).isoformat()},
         follow=True,
     )
-    assert 'class="error"' in refused.content.decode()
+    assert 'class="error-summary"' in refused.content.decode()
     assert not Placement.objects.exists()
     # Placed today: the board shows the person with the days left before the cap
     worker.post(

@@ -49,8 +49,12 @@ def test_it_refuses_an_owner_from_another_compartment_through_the_form(team: Tea
         },
         follow=True,
     )
+    # Then the case page shows the form again, open, with what was typed and the field named
     assert response.status_code == 200
-    assert 'class="error"' in response.content.decode()
+    page = response.content.decode()
+    assert 'class="error-summary"' in page and 'href="#id_task-owner"' in page
+    assert "<details open>" in page and 'value="Meet at the station"' in page
+    assert 'aria-invalid="true"' in page
     assert not Task.objects.exists()
 
 
@@ -98,7 +102,10 @@ def test_it_shows_a_form_error_and_changes_nothing_for_a_bad_schedule(team: Team
         {"schedule-every_hours": "0", "schedule-grace_minutes": "60", "schedule-channel": "x"},
         follow=True,
     )
-    assert response.status_code == 200 and 'class="error"' in response.content.decode()
+    # Then the case page shows the form again, open, the field named and what was typed kept
+    page = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_schedule-every_hours"' in page
+    assert "<details open>" in page and 'name="schedule-channel" value="x"' in page
     assert not CheckInSchedule.objects.exists()
 
 
