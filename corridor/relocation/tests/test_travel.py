@@ -237,10 +237,12 @@ def test_it_puts_each_error_of_the_journey_form_by_its_field(
         },
     )
     page = response.content.decode()
-    # Then the page says why right after the reason's field, not at the top, and keeps the input
+    # Then the page says why by the reason's field (as well as in the summary at the top),
+    # and keeps the input
     assert response.status_code == 200
-    field = page.index('name="failure_reason"')
-    message = page.index("Say why the journey failed.")
-    assert field < message and "Enter the date of the journey" not in page
+    assert page.count("Say why the journey failed.") == 2  # in the summary and by the field
+    assert 'href="#leg_failure_reason"' in page  # the summary links to the field
+    assert 'id="leg_failure_reason_error"' in page  # the field's own error, described by it
+    assert "Enter the date of the journey" not in page
     assert 'value="2017-05-20"' in page
     assert TravelLeg.objects.get(pk=leg.pk).outcome == "planned"

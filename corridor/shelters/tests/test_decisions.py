@@ -114,7 +114,7 @@ def test_it_shows_waiting_requests_on_the_board_and_decides_there(team: Team) ->
     # When the board refuses one without a reason, nothing changes
     url = f"/shelters/requests/{old.pk}/decide/"
     response = client.post(url, {"decide-decision": "refuse", "decide-reason": ""}, follow=True)
-    assert 'class="error"' in response.content.decode()
+    assert 'class="error-summary"' in response.content.decode()
     assert PlacementRequest.objects.get(pk=old.pk).decision == Decision.PENDING
     # And approving through the form records the decision
     client.post(f"/shelters/requests/{new.pk}/decide/", {"decide-decision": "approve"})

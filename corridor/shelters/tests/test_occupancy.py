@@ -70,4 +70,4 @@ def test_it_shows_the_history_as_a_table(team: Team) -> None:
     assert client.get(url).content.decode().count("<meter") == 60
     # A range given backwards is refused with a message, and the default is shown
     backwards = client.get(url, {"start": team.today.isoformat(), "end": team.day(-5).isoformat()})
-    assert 'class="error"' in backwards.content.decode()
+    assert 'class="error-summary"' in backwards.content.decode()
