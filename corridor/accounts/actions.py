@@ -130,10 +130,14 @@ def invitation_accept(*, token: str, username: str, passphrase: str) -> tuple[Us
     return user, private_key
 
 
-def session_start(request: HttpRequest, *, user: User, private_key: bytes) -> None:
+def session_start(
+    request: HttpRequest, *, user: User, private_key: bytes, duress: bool = False
+) -> None:
     """First factor done: log in (unverified) and hold the private key for this session."""
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     vault_session_open(request, user_id=user.pk, private_key=private_key)
+    if duress:
+        request.session[DURESS_SESSION_KEY] = True
     request.session.save()
     StaffSession.objects.get_or_create(
         session_key=request.session.session_key, defaults={"user": user}
@@ -143,8 +147,7 @@ def session_start(request: HttpRequest, *, user: User, private_key: bytes) -> No
 def session_start_duress(request: HttpRequest, *, user: User) -> None:
     """First factor done with the duress passphrase: a session like any other, holding a
     throwaway private key that no wrap was sealed to, so it opens nothing (decision 0026)."""
-    session_start(request, user=user, private_key=user_keys_throwaway())
-    request.session[DURESS_SESSION_KEY] = True
+    session_start(request, user=user, private_key=user_keys_throwaway(), duress=True)
 
 
 def session_is_duress(request: HttpRequest) -> bool:

@@ -119,6 +119,8 @@ def _duress_user(username: str, passphrase: str) -> User | None:
     matches = actions.duress_passphrase_matches(
         user_id=user.pk if user is not None else None, passphrase=passphrase
     )
+    # Only with a confirmed second factor: a duress session must never enrol one (that would
+    # issue a recovery kit for its throwaway key over the real one).
     if user is None or not matches or actions.totp_device_for(user) is None:
         return None
     return user
@@ -301,6 +303,22 @@ def recover(request: HttpRequest) -> HttpResponse:
                 actions.throttle_fail(bucket)
                 form.add_error(None, _("These details do not match."))
             else:
+                if actions.duress_passphrase_matches(
+                    user_id=user.pk, passphrase=data["passphrase"]
+                ):
+                    form.add_error(
+                        "passphrase",
+                        _(
+                            "This is your duress passphrase. Your passphrase must be a different one."
+                        ),
+                    )
+                    return _form_page(
+                        request,
+                        form,
+                        title=_("Recover access"),
+                        submit=_("Set new passphrase"),
+                        intro=_("You need your recovery kit and your authenticator app."),
+                    )
                 actions.staff_passphrase_set(
                     user=user,
                     private_key=private_key,

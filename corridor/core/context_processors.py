@@ -21,7 +21,10 @@ def corridor(request: HttpRequest) -> dict[str, Any]:
     return {
         "staff_verified": verified,
         "may": may,
-        "documentation_overdue": _documentation_overdue(user) if "documentation.view" in may else 0,
+        # A duress session holds nothing, not even a count (decision 0026).
+        "documentation_overdue": _documentation_overdue(user)
+        if "documentation.view" in may and not getattr(user, "under_duress", False)
+        else 0,
         "staff_alerts_open": _staff_alerts_open(user) if "emergency.alerts" in may else 0,
     }
 

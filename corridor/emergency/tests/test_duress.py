@@ -40,6 +40,7 @@ def _duress_set(client: Client, staff: Staff, passphrase: str = DURESS) -> Any:
 
 
 def _login(client: Client, staff: Staff, passphrase: str) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         "/accounts/login/", {"username": staff.user.username, "passphrase": passphrase}
     )
