@@ -2,8 +2,9 @@
 nor who has set one (T3; decision 0026).
 
 A security property, not a speed test: each path must pay one password hash and one
-Argon2id at the key-wrap cost. Measured over many interleaved tries; the bound is on the
-medians of paths whose answers look alike (a duress and a real login both go on to the code
+Argon2id at the key-wrap cost. Measured over many rounds of one try of each path (shuffled);
+the bound is on the median, over the rounds, of the ratio of two paths' times in the same
+round, for paths whose answers look alike (a duress and a real login both go on to the code
 step; a wrong passphrase is refused whether or not the user has a duress passphrase). A
 wrong passphrase's answer differs anyway, so its time against a real login is printed, not
 bounded: it differs by the session's database writes. The test first shows the Argon2id is
@@ -12,6 +13,7 @@ large enough that a path skipping it would fall outside the bound.
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -26,8 +28,9 @@ from corridor.accounts.roles import Role
 from corridor.vault import crypto
 
 TRIES = 30
-# Medians within 15% of the real login's median (decision 0026).
-BOUND = 0.15
+# Paired ratios within 20% of 1: wider than the worst seen on the shared machine under a
+# concurrent 100,000-case build (0.86), far narrower than a skipped Argon2id (decision 0026).
+BOUND = 0.20
 OPSLIMIT, MEMLIMIT = 2, 32 * 1024 * 1024
 DURESS = "a second passphrase only for the worst day"
 
@@ -68,24 +71,31 @@ def test_it_takes_the_same_time_for_a_real_a_duress_and_a_wrong_passphrase(org: 
     }
     for send, expected in paths.values():  # warm up caches and connections
         _timed(send, expected)
-    # When each path is timed, interleaved so the machine's load falls on all alike
+    # When each path is timed, in rounds of one try of each in a shuffled order, so the
+    # machine's load falls on all alike
     samples: dict[str, list[float]] = {name: [] for name in paths}
+    order = list(paths)
     for _ in range(TRIES):
-        for name, (send, expected) in paths.items():
+        random.shuffle(order)
+        for name in order:
+            send, expected = paths[name]
             samples[name].append(_timed(send, expected))
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    # Then the Argon2id alone is well over the bound: a path that skipped it would fail
     kdf = statistics.median(_time_kdf() for _ in range(10))
     report = ", ".join(f"{name} {value * 1000:.1f} ms" for name, value in medians.items())
     print(f"\nlogin medians over {TRIES} tries: {report}; Argon2id alone {kdf * 1000:.1f} ms")
-    assert kdf > 1.5 * BOUND * medians["real"], report
-    # And the paths that look alike are within the bound of each other
+    # Then the Argon2id alone is well over the bound: a path that skipped it would fail
+    assert kdf > 2 * BOUND * medians["real"], report
+    # And the paths that look alike take the same time: the median, over the rounds, of
+    # one path's time over the other's in the same round is within the bound of 1
     for name, like in (
         ("duress", "real"),
         ("real, no duress set", "real"),
         ("wrong, no duress set", "wrong"),
     ):
-        assert abs(medians[name] - medians[like]) <= BOUND * medians[like], (name, report)
+        ratio = statistics.median(a / b for a, b in zip(samples[name], samples[like], strict=True))
+        print(f"{name} / {like}: median ratio {ratio:.3f}")
+        assert abs(ratio - 1) <= BOUND, (name, ratio, report)
 
 
 def _time_kdf() -> float:
