@@ -75,5 +75,5 @@ class StaffSessionMiddleware:
         ):
             # A duress session changes nothing: the same refusal any account without the
             # right gets, so the page does not say why (decision 0026).
-            raise PermissionDenied("duress")
+            raise PermissionDenied
         return None
