@@ -6,6 +6,8 @@ throwaway database with N cases (100,000 by default) in one compartment, 20 comp
 child process:
 
 * baseline: one full read of every case's key columns (a table scan the size of the data);
+* duress: `duress_respond` for one of the 40 staff (what a duress login's second factor
+  does: that user's wraps, memberships and other sessions, and the alert; decision 0026);
 * lockdown: `organisation_lockdown` as `manage.py lockdown --yes` runs it, with the secure
   delete and the scrub (SQLite checkpoint, PostgreSQL VACUUM FULL of the wrap and session
   tables).
@@ -44,10 +46,10 @@ def main() -> None:
             from django.utils import timezone
 
             from corridor.accounts.actions import staff_create
-            from corridor.accounts.models import StaffSession
+            from corridor.accounts.models import StaffSession, User
             from corridor.accounts.roles import Role
             from corridor.cases.models import Case
-            from corridor.emergency.actions import organisation_lockdown
+            from corridor.emergency.actions import duress_respond, organisation_lockdown
             from corridor.vault.actions import compartment_create, membership_grant
             from corridor.vault.models import KeyWrap
 
@@ -87,10 +89,16 @@ def main() -> None:
             def lockdown() -> None:
                 organisation_lockdown(actor_id=None)
 
+            def duress() -> None:
+                duress_respond(user=User.objects.get(username="staff0"), session_key="")
+
             base = in_child(baseline)[0]
+            duress_seconds = in_child(duress)[0]
+            assert not KeyWrap.objects.filter(user__username="staff0").exists()  # noqa: S101
             seconds, rss = in_child(lockdown)
             assert not KeyWrap.objects.filter(user__isnull=False).exists()  # noqa: S101
             print(f"{'baseline: scan every case':<32} {base:>8.2f} s")
+            print(f"{'duress of one user':<32} {duress_seconds:>8.2f} s")
             print(f"{'lockdown (with scrub)':<32} {seconds:>8.2f} s  peak RSS {rss:.0f} MiB")
             print(f"lockdown under 5 s: {'yes' if seconds < 5 else 'NO'}")
     finally:

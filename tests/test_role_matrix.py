@@ -67,6 +67,8 @@ MATRIX: list[Row] = [
     ),
     Row("accounts:passphrase_change", "GET", ALL),
     Row("accounts:passphrase_change", "POST", ALL),  # empty form: shown again with errors
+    Row("accounts:duress_passphrase", "GET", ALL),
+    Row("accounts:duress_passphrase", "POST", ALL),  # empty form: shown again with errors
     # Administration of staff and keys
     Row("accounts:staff", "GET", ADMIN),
     Row("accounts:invite", "GET", ADMIN),

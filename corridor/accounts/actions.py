@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import auth
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,18 +17,25 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from corridor.accounts.models import Invitation, LoginThrottle, StaffSession, User
+from corridor.accounts.signals import duress_login
 from corridor.audit.log import audit_record
 from corridor.vault import crypto
 from corridor.vault.actions import (
     WrongPassphrase,
+    user_duress_matches,
+    user_duress_set,
     user_keys_create,
     user_keys_rewrap,
+    user_keys_throwaway,
     user_keys_unlock_with_recovery_code,
 )
 from corridor.vault.keyring import Keyring
 from corridor.vault.session import vault_session_close, vault_session_open
 
 INVITATION_LIFETIME = timedelta(days=3)
+# Marks a session opened with the duress passphrase (decision 0026). The flag lives in the
+# server half only; nothing sent to the browser differs from a real login's.
+DURESS_SESSION_KEY = "_corridor_dr"
 THROTTLE_FREE_FAILURES = 5
 THROTTLE_MAX_DELAY = 15 * 60
 
@@ -122,26 +130,70 @@ def invitation_accept(*, token: str, username: str, passphrase: str) -> tuple[Us
     return user, private_key
 
 
-def session_start(request: HttpRequest, *, user: User, private_key: bytes) -> None:
+def session_start(
+    request: HttpRequest, *, user: User, private_key: bytes, duress: bool = False
+) -> None:
     """First factor done: log in (unverified) and hold the private key for this session."""
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     vault_session_open(request, user_id=user.pk, private_key=private_key)
+    if duress:
+        request.session[DURESS_SESSION_KEY] = True
     request.session.save()
     StaffSession.objects.get_or_create(
         session_key=request.session.session_key, defaults={"user": user}
     )
 
 
+def session_start_duress(request: HttpRequest, *, user: User) -> None:
+    """First factor done with the duress passphrase: a session like any other, holding a
+    throwaway private key that no wrap was sealed to, so it opens nothing (decision 0026)."""
+    session_start(request, user=user, private_key=user_keys_throwaway(), duress=True)
+
+
+def session_is_duress(request: HttpRequest) -> bool:
+    return bool(request.session.get(DURESS_SESSION_KEY))
+
+
 def session_verify(request: HttpRequest, *, device: TOTPDevice) -> None:
-    """Second factor done: the session may now see data."""
-    otp_login(request, device)
+    """Second factor done: the session may now see data.
+
+    For a duress session this is the moment of the silent response, in the same
+    transaction as the login's entry: the `duress_login` receivers (the emergency app)
+    destroy the user's keys and other sessions and alert the administrators and the
+    coordinator on duty. No receiver, no login: a duress login must never just log in.
+    """
+    duress = session_is_duress(request)
+    if duress and not duress_login.has_listeners():
+        raise ImproperlyConfigured("no receiver for accounts.signals.duress_login")
     with transaction.atomic():
+        if duress:
+            user = User.objects.get(pk=device.user_id)
+            duress_login.send(sender=User, user=user, session_key=request.session.session_key or "")
         audit_record(
             actor_id=device.user_id,
             action="session.login",
             object_type="user",
             object_id=str(device.user_id),
         )
+    otp_login(request, device)
+
+
+def duress_passphrase_set(*, user: User, passphrase: str) -> bool:
+    """Set (or replace) the user's duress passphrase; False, changing nothing, if it is their
+    real passphrase. Nothing else about the account changes (decision 0026)."""
+    if user.check_password(passphrase):
+        return False
+    with transaction.atomic():
+        user_duress_set(user_id=user.pk, passphrase=passphrase)
+        audit_record(
+            actor_id=user.pk, action="user.duress_set", object_type="user", object_id=str(user.pk)
+        )
+    return True
+
+
+def duress_passphrase_matches(*, user_id: int | None, passphrase: str) -> bool:
+    """Whether this is the user's duress passphrase; always one Argon2id (a decoy if none)."""
+    return user_duress_matches(user_id=user_id, passphrase=passphrase)
 
 
 def session_end(request: HttpRequest) -> None:

@@ -41,6 +41,14 @@ def public(view: View) -> View:
     return view
 
 
+def duress_allowed(view: View) -> View:
+    """A staff view a duress session may POST to: one that writes nothing of the
+    organisation (re-authentication, logging out, a search). Every other POST of a duress
+    session is refused by the staff gate as to an account without the right (decision 0026)."""
+    view.corridor_duress_allowed = True  # type: ignore[attr-defined]
+    return view
+
+
 def require_permission(permission: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)

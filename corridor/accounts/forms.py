@@ -65,6 +65,16 @@ class NewPassphraseForm(forms.Form):
         return data
 
 
+class DuressForm(NewPassphraseForm):
+    """A second passphrase for the day someone forces the login (decision 0026)."""
+
+    passphrase = forms.CharField(
+        label=_("Duress passphrase (at least 14 characters)"),
+        widget=forms.PasswordInput,
+        max_length=1024,
+    )
+
+
 class InviteAcceptForm(NewPassphraseForm):
     username = forms.CharField(
         label=_("Choose a username"), validators=[username_validator], max_length=64

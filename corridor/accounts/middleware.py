@@ -15,12 +15,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from corridor.accounts.actions import session_end
+from corridor.accounts.actions import session_end, session_is_duress
 from corridor.accounts.decorators import user_verified
 
 LAST_SEEN_KEY = "_last_seen"
@@ -34,6 +35,8 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and session_is_duress(request):
+            request.user.under_duress = True  # type: ignore[union-attr]
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.get(LAST_SEEN_KEY, now)
@@ -65,4 +68,12 @@ class StaffSessionMiddleware:
             )
         if not user_verified(user):
             return redirect("accounts:login_otp")
+        if (
+            getattr(user, "under_duress", False)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not getattr(view_func, "corridor_duress_allowed", False)
+        ):
+            # A duress session changes nothing: the same refusal any account without the
+            # right gets, so the page does not say why (decision 0026).
+            raise PermissionDenied
         return None

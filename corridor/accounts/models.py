@@ -8,7 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
-from corridor.accounts.roles import Role, role_may
+from corridor.accounts.roles import DURESS_READS, Role, role_may
 from corridor.vault.classification import KEY_MATERIAL, OPERATIONAL
 
 
@@ -45,7 +45,12 @@ class User(AbstractBaseUser):
     def __str__(self) -> str:
         return self.username
 
+    # Set by the staff gate for a request of a duress session (decision 0026); never stored.
+    under_duress = False
+
     def may(self, permission: str) -> bool:
+        if self.under_duress and permission not in DURESS_READS:
+            return False
         return self.is_active and role_may(self.role, permission)
 
 

@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.checkpoint": frozenset({Role.ADMIN}),
     # Emergency controls (decision 0022)
     "emergency.lockdown": frozenset({Role.ADMIN}),
+    # Alerts about a colleague who logged in with their duress passphrase (decision 0026)
+    "emergency.alerts": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Case work (further limited to the compartments the user is a member of)
     "case.view": ALL,
     # Who the case is about (name, contacts, notes, documents, panels): not the viewer, who
@@ -82,6 +84,27 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "evidence.view": frozenset({Role.LAWYER}),
     "evidence.edit": frozenset({Role.LAWYER}),
 }
+
+
+# What a duress session may still do (decision 0026): the reads whose pages show only the
+# user's own compartments, records, tasks and alerts, all empty once the duress login has
+# destroyed the user's keys and memberships. Everything else (staff, compartments, the audit
+# log, registries, retention, intake) is refused as to any account without that right, and
+# every write is refused by the staff gate. A new permission is refused under duress until
+# it is listed here.
+DURESS_READS: frozenset[str] = frozenset(
+    {
+        "case.view",
+        "case.person",  # without it the case list would look like a viewer's: a tell
+        "alert.resolve",
+        "alert.act",  # shows take/resolve on alerts, of which there are none (writes refused)
+        "shelter.view",
+        "shelter.board",
+        "documentation.view",
+        "evidence.view",
+        "emergency.alerts",
+    }
+)
 
 
 def role_may(role: str, permission: str) -> bool:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from corridor.accounts import actions
 from corridor.accounts.decorators import (
     REAUTH_SESSION_KEY,
+    duress_allowed,
     public,
     require_permission,
     require_reauth,
@@ -33,6 +34,7 @@ from corridor.accounts.decorators import (
 from corridor.accounts.forms import (
     CompartmentForm,
     DeactivateForm,
+    DuressForm,
     InviteAcceptForm,
     InviteForm,
     LoginForm,
@@ -110,6 +112,20 @@ def _too_many_failures(wait: int) -> str:
 # --- login -------------------------------------------------------------------------------
 
 
+def _duress_user(username: str, passphrase: str) -> User | None:
+    """The user whose duress passphrase this is, or None. Always pays one Argon2id, as the
+    real path pays one to unwrap the private key (a decoy for users without one: 0026)."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    matches = actions.duress_passphrase_matches(
+        user_id=user.pk if user is not None else None, passphrase=passphrase
+    )
+    # Only with a confirmed second factor: a duress session must never enrol one (that would
+    # issue a recovery kit for its throwaway key over the real one).
+    if user is None or not matches or actions.totp_device_for(user) is None:
+        return None
+    return user
+
+
 @public
 @GET_POST
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -119,8 +135,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         bucket = actions.throttle_bucket(username, _device_token(request, username))
         wait = actions.throttle_wait(bucket)
         user = None if wait else auth.authenticate(request, username=username, password=passphrase)
+        duress = None if wait or user is not None else _duress_user(username, passphrase)
         if wait:
             form.add_error(None, _too_many_failures(wait))
+        elif duress is not None:
+            # The duress passphrase: a login like any other, into an account that holds
+            # nothing (decision 0026). Same answer, same redirect, same Argon2id cost.
+            actions.throttle_clear(bucket)
+            actions.session_start_duress(request, user=duress)
+            return _login_next(request, duress)
         elif user is None or not UserKeyPair.objects.filter(user_id=user.pk).exists():
             actions.throttle_fail(bucket)
             form.add_error(None, _("Wrong username or passphrase."))
@@ -128,13 +151,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
             private_key = user_keys_unlock(user_id=user.pk, passphrase=passphrase)
             actions.throttle_clear(bucket)
             actions.session_start(request, user=user, private_key=private_key)  # type: ignore[arg-type]
-            target = (
-                "accounts:login_otp" if actions.totp_device_for(user) else "accounts:enrol_totp"
-            )  # type: ignore[arg-type]
-            target_next = _next_url(request)
-            query = f"?{urlencode({'next': target_next})}" if target_next != "/" else ""
-            return redirect(reverse(target) + query)
+            return _login_next(request, user)  # type: ignore[arg-type]
     return _form_page(request, form, title=_("Log in"), submit=_("Continue"))
+
+
+def _login_next(request: HttpRequest, user: User) -> HttpResponse:
+    target = "accounts:login_otp" if actions.totp_device_for(user) else "accounts:enrol_totp"
+    target_next = _next_url(request)
+    query = f"?{urlencode({'next': target_next})}" if target_next != "/" else ""
+    return redirect(reverse(target) + query)
 
 
 @public
@@ -278,6 +303,22 @@ def recover(request: HttpRequest) -> HttpResponse:
                 actions.throttle_fail(bucket)
                 form.add_error(None, _("These details do not match."))
             else:
+                if actions.duress_passphrase_matches(
+                    user_id=user.pk, passphrase=data["passphrase"]
+                ):
+                    form.add_error(
+                        "passphrase",
+                        _(
+                            "This is your duress passphrase. Your passphrase must be a different one."
+                        ),
+                    )
+                    return _form_page(
+                        request,
+                        form,
+                        title=_("Recover access"),
+                        submit=_("Set new passphrase"),
+                        intro=_("You need your recovery kit and your authenticator app."),
+                    )
                 actions.staff_passphrase_set(
                     user=user,
                     private_key=private_key,
@@ -301,13 +342,20 @@ def recover(request: HttpRequest) -> HttpResponse:
 
 
 @GET_POST
+@duress_allowed
 def reauth(request: HttpRequest) -> HttpResponse:
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = staff_user(request)
         device = actions.totp_device_for(user)
+        passphrase = form.cleaned_data["passphrase"]
+        # A duress session confirms with the passphrase it logged in with (decision 0026).
         if (
-            user.check_password(form.cleaned_data["passphrase"])
+            (
+                actions.duress_passphrase_matches(user_id=user.pk, passphrase=passphrase)
+                if actions.session_is_duress(request)
+                else user.check_password(passphrase)
+            )
             and device
             and actions.totp_verify(device, form.cleaned_data["token"])
         ):  # type: ignore[union-attr]
@@ -330,6 +378,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@duress_allowed
 def logout_all(request: HttpRequest) -> HttpResponse:
     actions.sessions_end_all(user=staff_user(request))
     actions.session_end(request)
@@ -342,6 +391,16 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
     form = NewPassphraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = staff_user(request)
+        if actions.duress_passphrase_matches(
+            user_id=user.pk, passphrase=form.cleaned_data["passphrase"]
+        ):
+            form.add_error(
+                "passphrase",
+                _("This is your duress passphrase. Your passphrase must be a different one."),
+            )
+            return _form_page(
+                request, form, title=_("Change passphrase"), submit=_("Change passphrase")
+            )
         actions.staff_passphrase_set(
             user=user,
             private_key=_keyring(request).private_key,
@@ -352,6 +411,35 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your passphrase was changed."))
         return redirect("accounts:security")
     return _form_page(request, form, title=_("Change passphrase"), submit=_("Change passphrase"))
+
+
+@GET_POST
+@require_reauth
+def duress_passphrase(request: HttpRequest) -> HttpResponse:
+    """Set a second passphrase for the day someone forces the login (decision 0026)."""
+    form = DuressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if actions.duress_passphrase_set(
+            user=staff_user(request), passphrase=form.cleaned_data["passphrase"]
+        ):
+            messages.success(request, _("Your duress passphrase was set."))
+            return redirect("accounts:security")
+        form.add_error(
+            "passphrase",
+            _("This is your passphrase. The duress passphrase must be a different one."),
+        )
+    return _form_page(
+        request,
+        form,
+        title=_("Duress passphrase"),
+        submit=_("Set duress passphrase"),
+        intro=_(
+            "If someone forces you to log in, log in with this passphrase and a code as usual. "
+            "You will see an empty account; at that moment your keys and your other sessions "
+            "are destroyed, and the administrators and the coordinator on duty are alerted "
+            "silently. Your colleagues can give you access again later."
+        ),
+    )
 
 
 # --- administration ----------------------------------------------------------------------

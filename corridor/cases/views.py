@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from corridor.accounts.decorators import require_permission, staff_user
+from corridor.accounts.decorators import duress_allowed, require_permission, staff_user
 from corridor.accounts.models import User
 from corridor.audit.log import audit_record_many
 from corridor.cases import actions
@@ -34,6 +34,7 @@ PAGE_SIZE = 50
 
 @require_http_methods(["GET", "POST"])
 @require_permission("case.view")
+@duress_allowed  # search is a POST that writes nothing but its audited reads
 def case_list(request: HttpRequest) -> HttpResponse:
     """The case list; search is a POST so a name or phone never lands in a URL or a log."""
     user = staff_user(request)

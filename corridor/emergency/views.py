@@ -1,17 +1,25 @@
-"""The administrator's lockdown page: fresh re-authentication and the typed organisation name."""
+"""The administrator's lockdown page (fresh re-authentication and the typed organisation
+name), and the alerts of duress logins for administrators and coordinators (decision 0026)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts.actions import session_end
 from corridor.accounts.decorators import require_permission, require_reauth, staff_user
-from corridor.emergency.actions import organisation_lockdown
+from corridor.audit.log import audit_record_many
+from corridor.emergency.actions import (
+    duress_alert_resolve,
+    duress_alerts_visible,
+    organisation_lockdown,
+)
 from corridor.vault.models import Organisation
 
 
@@ -42,3 +50,37 @@ def lockdown(request: HttpRequest) -> HttpResponse:
         session_end(request)
         return redirect("accounts:login")
     return render(request, "emergency/lockdown.html", {"form": form, "organisation": organisation})
+
+
+@require_http_methods(["GET"])
+@require_permission("emergency.alerts")
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Colleagues who logged in with their duress passphrase: open ones first."""
+    viewer = staff_user(request)
+    rows = list(
+        duress_alerts_visible(viewer)
+        .select_related("user", "resolved_by")
+        .prefetch_related("compartments")
+        .order_by("resolved_at", "-raised_at")[:100]
+    )
+    if rows:
+        with transaction.atomic():
+            audit_record_many(
+                actor_id=viewer.pk,
+                action="emergency.duress_read",
+                object_type="duress_alert",
+                object_ids=[str(row.pk) for row in rows],
+            )
+    return render(request, "emergency/alerts.html", {"rows": rows})
+
+
+@require_POST
+@require_permission("emergency.alerts")
+def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    viewer = staff_user(request)
+    alert = duress_alerts_visible(viewer).filter(pk=alert_id).first()
+    if alert is None:
+        raise Http404
+    duress_alert_resolve(actor=viewer, alert=alert)
+    messages.success(request, _("Alert resolved."))
+    return redirect("emergency:alerts")

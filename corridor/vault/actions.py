@@ -144,6 +144,60 @@ def user_keys_rewrap(*, user_id: int, private_key: bytes, passphrase: str) -> No
     )
 
 
+def _duress_hash(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
+    return crypto.passphrase_key(passphrase, salt, ops, mem)
+
+
+def user_duress_set(*, user_id: int, passphrase: str) -> None:
+    """Store the verifier of a duress passphrase (decision 0026); replaces an earlier one.
+
+    Argon2id at the cost of the user's own key wrap, so checking it costs what unwrapping
+    the private key costs and a login's timing does not say which of the two was typed (T3).
+    The verifier opens nothing: a duress login starts a session with a throwaway key.
+    """
+    pair = UserKeyPair.objects.get(user_id=user_id)
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    verifier = _duress_hash(passphrase, salt, pair.kdf_opslimit, pair.kdf_memlimit)
+    UserKeyPair.objects.filter(pk=pair.pk).update(duress_verifier=verifier, duress_salt=salt)
+
+
+def user_duress_matches(*, user_id: int | None, passphrase: str) -> bool:
+    """True if `passphrase` is this user's duress passphrase. Always pays one Argon2id.
+
+    A user without a duress passphrase, or without a key pair, or no user at all, pays a
+    decoy derivation at the same cost, so the login's timing does not tell who has set one
+    (decision 0026).
+    """
+    pair = (
+        UserKeyPair.objects.filter(user_id=user_id)
+        .only("duress_verifier", "duress_salt", "kdf_opslimit", "kdf_memlimit")
+        .first()
+        if user_id is not None
+        else None
+    )
+    if pair is None or pair.duress_verifier is None or pair.duress_salt is None:
+        ops = pair.kdf_opslimit if pair else settings.CORRIDOR_KDF_OPSLIMIT
+        mem = pair.kdf_memlimit if pair else settings.CORRIDOR_KDF_MEMLIMIT
+        _duress_hash(passphrase, bytes(crypto.SALT_BYTES), ops, mem)
+        return False
+    candidate = _duress_hash(
+        passphrase, bytes(pair.duress_salt), pair.kdf_opslimit, pair.kdf_memlimit
+    )
+    return secrets.compare_digest(candidate, bytes(pair.duress_verifier))
+
+
+def user_keys_throwaway() -> bytes:
+    """A private key no wrap was ever sealed to: the key of a duress session. Opens nothing."""
+    _public, private = crypto.keypair_generate()
+    return private
+
+
+def user_key_wraps_destroy(*, user_id: int) -> int:
+    """Delete every compartment key wrap sealed to this user (duress, deactivation)."""
+    deleted, _ = KeyWrap.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
 def _public_key(user_id: int) -> bytes:
     return bytes(UserKeyPair.objects.values_list("public_key", flat=True).get(user_id=user_id))
 

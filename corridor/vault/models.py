@@ -52,6 +52,10 @@ class UserKeyPair(models.Model):
     kdf_memlimit = models.PositiveBigIntegerField()
     recovery_wrap = models.BinaryField(null=True)
     recovery_salt = models.BinaryField(max_length=16, null=True)
+    # The duress passphrase's verifier: Argon2id of it at this pair's KDF cost, so a login
+    # with it pays what a real one pays (decision 0026). It opens nothing.
+    duress_verifier = models.BinaryField(max_length=32, null=True)
+    duress_salt = models.BinaryField(max_length=16, null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
@@ -64,6 +68,8 @@ class UserKeyPair(models.Model):
         "kdf_memlimit": OPERATIONAL,
         "recovery_wrap": KEY_MATERIAL,
         "recovery_salt": KEY_MATERIAL,
+        "duress_verifier": KEY_MATERIAL,
+        "duress_salt": KEY_MATERIAL,
         "created_at": OPERATIONAL,
     }
 

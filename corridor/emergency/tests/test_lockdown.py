@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,75 @@ def test_the_lockdown_page_needs_the_exact_name_and_a_fresh_reauth(settings: Any
     assert client.get("/").status_code == 302
     # and the public help form is still there for requests
     assert Client().get("/help/").status_code == 200
+
+
+def _postgres_seizure_bytes() -> tuple[bytes, bytes | None]:
+    """A plain pg_dump of the test database, and (for a superuser, as here and in CI) the
+    current files of the wrap and session tables, read by the server itself
+    (pg_read_binary_file): no access to the data directory from outside is needed. None for
+    the files when the role may not read them."""
+    settings = connection.settings_dict
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PGHOST": str(settings["HOST"] or "127.0.0.1"),
+        "PGPORT": str(settings["PORT"] or 5432),
+        "PGUSER": str(settings["USER"] or "postgres"),
+        "PGPASSWORD": str(settings["PASSWORD"] or ""),
+    }
+    done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        ["pg_dump", "--format=plain", "--no-owner", str(settings["NAME"])],  # noqa: S607
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    files: bytes | None = None
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")  # the shared buffers go to the files
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            files = b""
+            for model in (KeyWrap, Session):
+                cursor.execute(
+                    "SELECT pg_read_binary_file(pg_relation_filepath(%s))",
+                    [model._meta.db_table],
+                )
+                files += bytes(cursor.fetchone()[0])
+    return done.stdout, files
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_destroyed_wrap_lingers_in_the_postgresql_table_files_or_a_dump() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's table files and pg_dump; SQLite has its own scan above")
+    # Given an organisation with members, cases and a live session
+    org = org_build()
+    team = _team(org)
+    login(Client(), team["north"])
+    wraps = [
+        bytes(b)
+        for b in KeyWrap.objects.filter(user__isnull=False).values_list("sealed_key", flat=True)
+    ]
+    sessions = [s.encode() for s in Session.objects.values_list("session_data", flat=True)]
+    assert wraps and sessions
+    # (the scan finds them while they exist, so it can fail; a dump writes bytea as hex)
+    dump, files = _postgres_seizure_bytes()
+    assert all(w.hex().encode() in dump for w in wraps) and all(s in dump for s in sessions)
+    if files is not None:
+        assert all(w in files for w in wraps) and all(s in files for s in sessions)
+    # When the server is locked down (VACUUM FULL of the tables, then CHECKPOINT)
+    organisation_lockdown(actor_id=None)
+    # Then neither a dump nor the tables' files hold any of them
+    dump, files = _postgres_seizure_bytes()
+    assert [w for w in wraps if w.hex().encode() in dump] == []
+    assert [s for s in sessions if s in dump] == []
+    if files is not None:
+        assert [w for w in wraps if w in files] == []
+        assert [s for s in sessions if s in files] == []
+    # while what is sealed to the recovery key is still there
+    recovery = [
+        bytes(b)
+        for b in KeyWrap.objects.filter(user__isnull=True).values_list("sealed_key", flat=True)
+    ]
+    assert recovery and all(r.hex().encode() in dump for r in recovery)
+    if files is not None:
+        assert all(r in files for r in recovery)
