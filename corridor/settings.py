@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "corridor.lifecycle",
     "corridor.evidence",
     "corridor.emergency",
+    "corridor.reports",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "corridor.core.context_processors.corridor",
+                "corridor.reports.context_processors.nav_badge",
             ],
         },
     },

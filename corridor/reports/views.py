@@ -1,0 +1,112 @@
+"""Role home pages: what each person needs to see of their work, in counts (decision 0029).
+
+Thin: the figures come from `corridor.reports.figures` (operational columns, a fixed number
+of queries); the only records opened are the shelters' names, audited as the shelter list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from corridor.accounts.decorators import staff_user
+from corridor.accounts.roles import Role
+from corridor.audit.log import audit_record_many
+from corridor.cases.access import request_compartment_ids
+from corridor.cases.models import Stage
+from corridor.reports import figures
+from corridor.reports.period import period_parse
+from corridor.vault.models import Membership
+
+
+def _desk_member(compartment_ids: list[int]) -> bool:
+    from corridor.intake.models import intake_desk
+
+    desk = intake_desk()
+    return desk is not None and desk.compartment_id in compartment_ids
+
+
+def _caseworker(user_id: int, compartment_ids: list[int], role: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "my_cases": figures.my_cases(user_id=user_id, compartment_ids=compartment_ids),
+        "my_tasks": figures.my_tasks(user_id=user_id, compartment_ids=compartment_ids, today=today),
+        "my_alerts": figures.open_alerts(
+            user_id=user_id, coordinator=role == Role.COORDINATOR, compartment_ids=compartment_ids
+        ),
+    }
+
+
+def _shelters(request: HttpRequest, compartment_ids: list[int]) -> list[figures.ShelterFigures]:
+    from corridor.shelters.access import shelters_visible
+
+    user = staff_user(request)
+    shelters = list(shelters_visible(user.pk, compartment_ids).order_by("created_at"))
+    if shelters:
+        with transaction.atomic():
+            audit_record_many(
+                actor_id=user.pk,
+                action="shelter.list",
+                object_type="shelter",
+                object_ids=[str(s.pk) for s in shelters],
+            )
+    return figures.shelters_figures(shelters=shelters, today=timezone.localdate())
+
+
+def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dict[str, Any]:
+    """Everything the coordinator's page shows, for the period asked in the query string."""
+    from corridor.relocation.board import board_compute
+
+    user = staff_user(request)
+    period, period_error = period_parse(request.GET.get("start"), request.GET.get("end"))
+    desk = _desk_member(compartment_ids)
+    stage_months = figures.stage_months(compartment_ids=compartment_ids, period=period)
+    months = period.months()
+    countries = [
+        (row, row.stage(Stage.APPLICATION))
+        for row in board_compute(compartment_ids=compartment_ids, now=timezone.now())
+        if row.cases
+    ]
+    return {
+        "period": period,
+        "period_error": period_error,
+        "funnel": figures.funnel_compute(compartment_ids=compartment_ids, period=period, desk=desk),
+        "months": months,
+        "stage_rows": [
+            (stage, [stage_months.get(stage, {}).get(m, 0) for m in months])
+            for stage in Stage
+            if stage in stage_months
+        ],
+        "alerts_open": figures.open_alerts(
+            user_id=user.pk, coordinator=True, compartment_ids=compartment_ids
+        ),
+        "tasks_overdue": figures.overdue_tasks(compartment_ids=compartment_ids),
+        "shelters": _shelters(request, compartment_ids),
+        "countries": countries,
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page of a logged-in member of staff, by role (called by `core:home`)."""
+    user = staff_user(request)
+    compartment_ids = request_compartment_ids(request)
+    role = user.role
+    context: dict[str, Any] = {
+        "role": role,
+        "memberships": Membership.objects.filter(user_id=user.pk).select_related("compartment"),
+    }
+    if role in (Role.CASEWORKER, Role.COORDINATOR, Role.LAWYER):
+        context.update(_caseworker(user.pk, compartment_ids, role))
+    if role == Role.COORDINATOR:
+        context.update(coordinator_context(request, compartment_ids))
+    if role in (Role.TRIAGE, Role.COORDINATOR) and _desk_member(compartment_ids):
+        context["desk"] = figures.desk_figures()
+    if role == Role.LAWYER:
+        context["documentation"] = figures.documentation_figures(
+            user_id=user.pk, compartment_ids=compartment_ids
+        )
+    return render(request, "reports/home.html", context)
