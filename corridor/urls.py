@@ -20,6 +20,7 @@ urlpatterns = [
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
     path("evidence/", include(("corridor.evidence.urls", "evidence"))),
     path("emergency/", include(("corridor.emergency.urls", "emergency"))),
+    path("reports/", include(("corridor.reports.urls", "reports"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from corridor.accounts.decorators import staff_user
+from corridor.accounts.decorators import require_permission, staff_user
 from corridor.accounts.roles import Role
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import request_compartment_ids
@@ -110,3 +111,72 @@ def home(request: HttpRequest) -> HttpResponse:
             user_id=user.pk, compartment_ids=compartment_ids
         )
     return render(request, "reports/home.html", context)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+# An SVG image runs no script; its own policy lets only its inline stylesheet apply.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def _chart(request: HttpRequest, kind: str, period: Any, compartment_ids: list[int]) -> Any:
+    from corridor.reports import dashboards
+
+    if kind == "funnel":
+        funnel = figures.funnel_compute(
+            compartment_ids=compartment_ids, period=period, desk=_desk_member(compartment_ids)
+        )
+        return dashboards.funnel_chart(funnel, period)
+    if kind == "stages":
+        return dashboards.stages_chart(compartment_ids=compartment_ids, period=period)
+    if kind == "occupancy":
+        return dashboards.occupancy_chart(compartment_ids=compartment_ids, period=period)
+    if kind == "stage_time":
+        return dashboards.stage_time_chart(compartment_ids=compartment_ids)
+    currency = (request.GET.get("currency") or "").upper()[:3]
+    return dashboards.spending_chart(
+        compartment_ids=compartment_ids, period=period, currency=currency
+    )
+
+
+@require_http_methods(["GET"])
+@require_permission("reports.view")
+def charts(request: HttpRequest) -> HttpResponse:
+    """Every chart of the coordinator's compartments for a period, each with its table."""
+    from corridor.reports import dashboards
+
+    compartment_ids = request_compartment_ids(request)
+    period, period_error = period_parse(request.GET.get("start"), request.GET.get("end"))
+    shown = [
+        (kind, "", _chart(request, kind, period, compartment_ids))
+        for kind in dashboards.CHART_KINDS
+        if kind != "spending"
+    ]
+    spending = dashboards.spending_by_currency(compartment_ids=compartment_ids, period=period)
+    for currency in sorted(spending):
+        chart = dashboards.spending_chart(
+            compartment_ids=compartment_ids, period=period, currency=currency
+        )
+        shown.append(("spending", currency, chart))
+    return render(
+        request,
+        "reports/charts.html",
+        {"charts": shown, "period": period, "period_error": period_error},
+    )
+
+
+@require_http_methods(["GET"])
+@require_permission("reports.view")
+def chart_svg(request: HttpRequest, kind: str) -> HttpResponse:
+    """One chart as an SVG image, for an <img> on this origin."""
+    from corridor.reports import dashboards
+    from corridor.reports.charts import chart_svg as draw
+
+    if kind not in dashboards.CHART_KINDS:
+        raise Http404
+    period, _error = period_parse(request.GET.get("start"), request.GET.get("end"))
+    chart = _chart(request, kind, period, request_compartment_ids(request))
+    response = HttpResponse(draw(chart), content_type="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

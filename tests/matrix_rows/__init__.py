@@ -12,6 +12,7 @@ from matrix_rows import (
     intake,
     lifecycle,
     relocation,
+    reports,
     shelters,
     tasks,
     triage,
@@ -28,4 +29,5 @@ MODULES: list[ModuleType] = [
     lifecycle,
     evidence,
     emergency,
+    reports,
 ]

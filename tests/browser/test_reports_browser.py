@@ -1,0 +1,59 @@
+"""The coordinator's home page and charts in a real browser: the figures show, every chart
+image loads from this origin under the site's policy, and nothing is asked of another origin."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import Org
+from corridor.reports.tests.conftest import Desk
+from corridor.reports.tests.test_home import _start
+
+from .conftest import Browsing
+from .test_case_pipeline_browser import _log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _desk(org: Org) -> Desk:
+    return Desk(
+        org,
+        org.staff("coord", "coordinator", ("North",)),
+        org.staff("worker", "caseworker", ("North",)),
+        org.staff("south", "coordinator", ("South",)),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_the_coordinator_home_and_draws_the_charts_from_this_origin(
+    org: Org, browsing: Browsing
+) -> None:
+    # Given a coordinator of North with three cases evacuated this year
+    desk = _desk(org)
+    desk.cases(3, start=_start(), steps=3)
+    page = browsing.page
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    _log_in(browsing, desk.coordinator)
+    page.locator("header button", has_text="English").click()
+    # When they look at their home page
+    expect(page.locator("#funnel")).to_contain_text("Evacuated")
+    expect(page.locator("#alerts-open")).to_have_text("3")
+    funnel = page.locator("figure.chart img")
+    funnel.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    # Then the funnel chart is drawn (an SVG the page's own policy allowed)
+    assert funnel.evaluate("i => i.naturalWidth") == 800
+    browsing.screenshot("reports-home")
+    # And on the charts page every chart loads, with its table a click away
+    page.locator("a", has_text="All charts for this period").click()
+    expect(page.locator("h1")).to_have_text("Charts")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    widths = page.locator("figure.chart img").evaluate_all("l => l.map(i => i.naturalWidth)")
+    assert len(widths) == 4 and set(widths) == {800}
+    page.locator("figure.chart summary").first.click()
+    expect(page.locator("figure.chart table").first).to_contain_text("Evacuated")
+    browsing.screenshot("reports-charts")
+    assert browsing.foreign_requests() == []
+    assert not [p for p in problems if "Content Security Policy" in p], problems
