@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "corridor.evidence",
     "corridor.emergency",
     "corridor.reports",
+    "corridor.figures",
 ]
 
 MIDDLEWARE = [

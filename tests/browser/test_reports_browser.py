@@ -57,3 +57,34 @@ def test_it_shows_the_coordinator_home_and_draws_the_charts_from_this_origin(
     browsing.screenshot("reports-charts")
     assert browsing.foreign_requests() == []
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_prepares_and_publishes_a_release_that_then_shows_at_figures(
+    org: Org, browsing: Browsing
+) -> None:
+    # Given a coordinator with a few cases this year
+    desk = _desk(org)
+    desk.cases(2, start=_start(), steps=3)
+    page = browsing.page
+    _log_in(browsing, desk.coordinator)
+    page.locator("header button", has_text="English").click()
+    # When they prepare a release of May and June 2017 at ε = 0.25
+    page.goto(browsing.url("/figures/manage/"))
+    page.fill("input[name=first_month]", "2017-05")
+    page.fill("input[name=last_month]", "2017-06")
+    page.check("input[name=tables][value=requests]")
+    page.fill("input[name=epsilon]", "0.25")
+    page.locator("main button", has_text="Prepare").click()
+    # Then they see its cost and accuracy before any number exists
+    expect(page.locator("#plan")).to_contain_text("± 12")
+    expect(page.locator("#status")).to_contain_text("Prepared, not published")
+    browsing.screenshot("figures-plan")
+    # And once published, the public page shows the numbers with their accuracy
+    page.locator("main button", has_text="Publish").click()
+    expect(page.locator(".messages")).to_contain_text("Published.")
+    page.goto(browsing.url("/figures/en/"))
+    expect(page.locator("main")).to_contain_text("Requests, by month")
+    expect(page.locator("main table").first).to_contain_text("± 12")
+    browsing.screenshot("figures-public")
+    assert browsing.foreign_requests() == []

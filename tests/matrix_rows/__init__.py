@@ -9,6 +9,7 @@ from matrix_rows import (
     documentation,
     emergency,
     evidence,
+    figures,
     intake,
     lifecycle,
     relocation,
@@ -30,4 +31,5 @@ MODULES: list[ModuleType] = [
     evidence,
     emergency,
     reports,
+    figures,
 ]
