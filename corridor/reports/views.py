@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.accounts.roles import Role
-from corridor.audit.log import audit_record_many
+from corridor.audit.log import audit_record, audit_record_many
 from corridor.cases.access import request_compartment_ids
 from corridor.cases.models import Stage
 from corridor.reports import figures
@@ -179,4 +181,129 @@ def chart_svg(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(draw(chart), content_type="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- money ----------------------------------------------------------------------------------
+
+
+def _donor_page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+    from corridor.cases.models import FundingKind, FundingSource
+    from corridor.reports.models import DonorReport
+
+    return render(
+        request,
+        "reports/donor.html",
+        {
+            "sources": FundingSource.objects.order_by("code"),
+            "kinds": FundingKind.choices,
+            "reports": DonorReport.objects.select_related("source").order_by("-created_at")[:30],
+            "error": error,
+            "posted": request.POST,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("reports.money")
+def donor(request: HttpRequest) -> HttpResponse:
+    """Funding sources, past donor reports, and the form for a new one."""
+    from django.core.exceptions import ValidationError
+
+    from corridor.cases.models import FundingSource
+    from corridor.reports import money
+
+    if request.method == "GET":
+        return _donor_page(request)
+    source = FundingSource.objects.filter(pk=request.POST.get("source") or 0).first()
+    period, error = period_parse(request.POST.get("start"), request.POST.get("end"))
+    if source is None or error:
+        return _donor_page(request, error or _("Choose a funding source."))
+    try:
+        report = money.donor_report_create(
+            actor_id=staff_user(request).pk,
+            source=source,
+            period=period,
+            target_currency=request.POST.get("target_currency", ""),
+            rates=money.rates_parse(request.POST.get("rates", "")),
+        )
+    except ValidationError as exc:
+        return _donor_page(request, " ".join(exc.messages))
+    return redirect("reports:donor_report", report_id=report.pk)
+
+
+@require_http_methods(["POST"])
+@require_permission("reports.money")
+def funding_add(request: HttpRequest) -> HttpResponse:
+    from django.core.exceptions import ValidationError
+
+    from corridor.reports import money
+
+    try:
+        money.funding_source_create(
+            actor_id=staff_user(request).pk,
+            code=request.POST.get("code", ""),
+            kind=request.POST.get("kind", ""),
+        )
+    except ValidationError as exc:
+        return _donor_page(request, " ".join(exc.messages))
+    return redirect("reports:donor")
+
+
+def _donor_report(request: HttpRequest, report_id: int) -> Any:
+    from corridor.reports.models import DonorReport
+    from corridor.reports.money import donor_compute
+
+    report = DonorReport.objects.select_related("source").filter(pk=report_id).first()
+    if report is None:
+        raise Http404
+    return donor_compute(report, request_compartment_ids(request))
+
+
+@require_http_methods(["GET"])
+@require_permission("reports.money")
+def donor_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report as a printable page."""
+    figures_ = _donor_report(request, report_id)
+    with transaction.atomic():
+        audit_record(
+            actor_id=staff_user(request).pk,
+            action="donor_report.read",
+            object_type="donor_report",
+            object_id=str(report_id),
+        )
+    return render(request, "reports/donor_report.html", {"figures": figures_})
+
+
+@require_http_methods(["POST"])
+@require_permission("reports.money")
+def donor_export(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report as CSV, encrypted with age to the requesting user unless they deliberately
+    ask for it plain (ticked and typed "plain"); both are audited, the plain one by name."""
+    from corridor.reports.money import donor_csv, export_encrypt
+    from corridor.vault.models import UserKeyPair
+
+    user = staff_user(request)
+    data = donor_csv(_donor_report(request, report_id))
+    plain = request.POST.get("plain") == "yes" and request.POST.get("confirm") == "plain"
+    if request.POST.get("plain") == "yes" and not plain:
+        messages.error(request, _("To export without encryption, type the word plain."))
+        return redirect("reports:donor_report", report_id=report_id)
+    with transaction.atomic():
+        audit_record(
+            actor_id=user.pk,
+            action="donor_report.export_plain" if plain else "donor_report.export_age",
+            object_type="donor_report",
+            object_id=str(report_id),
+        )
+    if plain:
+        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="donor-report-{report_id}.csv"'
+        return response
+    public_key = bytes(UserKeyPair.objects.get(user_id=user.pk).public_key)
+    response = HttpResponse(
+        export_encrypt(data, public_key), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = f'attachment; filename="donor-report-{report_id}.csv.age"'
     return response
