@@ -4,11 +4,13 @@ image loads from this origin under the site's policy, and nothing is asked of an
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import Org
 from corridor.reports.tests.conftest import Desk
 from corridor.reports.tests.test_home import _start
+from corridor.reports.tests.test_money import _spend
 
 from .conftest import Browsing
 from .test_case_pipeline_browser import _log_in
@@ -87,4 +89,30 @@ def test_it_prepares_and_publishes_a_release_that_then_shows_at_figures(
     expect(page.locator("main")).to_contain_text("Requests, by month")
     expect(page.locator("main table").first).to_contain_text("± 12")
     browsing.screenshot("figures-public")
+    assert browsing.foreign_requests() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_makes_a_donor_report_and_shows_it_printable(org: Org, browsing: Browsing) -> None:
+    # Given expenses charged to a grant, in euros and roubles
+    desk = _desk(org)
+    _spend(desk)
+    page = browsing.page
+    _log_in(browsing, desk.coordinator)
+    page.locator("header button", has_text="English").click()
+    # When the coordinator asks for the grant's report this year, converted to euros
+    page.goto(browsing.url("/reports/donors/"))
+    page.select_option("select[name=source]", label="GRANT-A (Grant)")
+    today = timezone.localdate()
+    page.fill("input[name=start]", f"{today:%Y}-01")
+    page.fill("input[name=end]", f"{today:%Y-%m}")
+    page.fill("input[name=target_currency]", "EUR")
+    page.fill("input[name=rates]", "RUB=0.01")
+    page.locator("main button", has_text="Make the report").click()
+    # Then each currency stands on its own and the converted total uses the recorded rate
+    expect(page.locator("h1")).to_contain_text("Donor report: GRANT-A")
+    expect(page.locator("#people")).to_contain_text("Everything converted: 240.00 EUR")
+    expect(page.locator("main")).to_contain_text("Total 9000.00 RUB")
+    expect(page.locator("main")).to_contain_text("1 RUB = 0.01 EUR")
+    browsing.screenshot("donor-report")
     assert browsing.foreign_requests() == []
