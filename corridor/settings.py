@@ -221,7 +221,8 @@ LANGUAGE_COOKIE_NAME = "corridor_lang"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_HTTPONLY = True
 USE_I18N = True
-TIME_ZONE = "UTC"
+# The organisation's time zone: every time is shown in it, labelled; storage stays UTC.
+TIME_ZONE = env("CORRIDOR_TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "static/"

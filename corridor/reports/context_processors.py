@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from corridor.accounts.roles import Role
 
@@ -44,9 +45,17 @@ class NavBadge:
         return self.alerts + self.tasks
 
 
+def tz_label() -> str:
+    """The organisation's time zone as shown beside times: "Europe/Moscow, UTC+03:00"."""
+    now = timezone.localtime()
+    offset = now.strftime("%z")
+    return f"{timezone.get_current_timezone_name()}, UTC{offset[:3]}:{offset[3:]}"
+
+
 def nav_badge(request: HttpRequest) -> dict[str, Any]:
+    """The badge (staff only), and the time zone label every page may show beside a time."""
     user = getattr(request, "user", None)
     verified = bool(
         user and user.is_authenticated and getattr(user, "is_verified", lambda: False)()
     )
-    return {"nav_badge": NavBadge(request) if verified else None}
+    return {"nav_badge": NavBadge(request) if verified else None, "tz_label": tz_label()}

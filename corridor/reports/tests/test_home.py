@@ -87,3 +87,29 @@ def test_it_builds_each_home_page_in_the_same_queries_whatever_the_data_size(des
     desk.cases(12, start=_start(), steps=5, prefix="More")
     large = {who: _queries(client) for who, client in clients.items()}
     assert large == small
+
+
+def test_it_shows_times_in_the_organisations_time_zone_with_its_label(
+    desk: Desk, settings: object
+) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from corridor.figures.actions import release_prepare, release_publish
+
+    # Given an organisation in Moscow (storage stays UTC)
+    settings.TIME_ZONE = "Europe/Moscow"  # type: ignore[attr-defined]
+    release = release_prepare(
+        actor_id=desk.coordinator.user.pk,
+        first_month=date(2017, 5, 1),
+        last_month=date(2017, 5, 1),
+        tables=["requests"],
+        epsilon=0.1,
+    )
+    release_publish(actor_id=desk.coordinator.user.pk, release_id=release.pk)
+    page = login(Client(), desk.coordinator).get("/figures/manage/").content.decode()
+    # Then the ledger's time is Moscow time, labelled
+    entry = release.ledger.at
+    shown = timezone.localtime(entry, ZoneInfo("Europe/Moscow"))
+    assert f"{shown:%Y-%m-%d %H:%M} Europe/Moscow, UTC+03:00" in page
+    assert entry.utcoffset() == timedelta(0)  # stored in UTC
