@@ -1,4 +1,4 @@
-""""Who read or changed this" on the case page: coordinators see it, others do not."""
+""" "Who read or changed this" on the case page: coordinators see it, others do not."""
 
 from __future__ import annotations
 
