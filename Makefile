@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_NO_PROGRESS := 1
 
-.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-lockdown bench-faults bench-backup bench-evidence lock messages demo browser-deps clean
+.PHONY: venv run test check lint types migrations-check pytest bench bench-cases bench-board bench-home bench-linkage bench-intake bench-flood bench-bombs bench-fuzz-intake bench-triage bench-index bench-lockdown bench-faults bench-backup bench-evidence lock messages demo browser-deps clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -63,6 +63,9 @@ bench-cases: venv
 
 bench-board: venv
 	$(BIN)/python bench/board_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
+
+bench-home: venv
+	$(BIN)/python bench/home_bench.py --database-url postgres://postgres@127.0.0.1:5432/test
 
 $(BIN)/.synced-bench: requirements/bench.txt $(BIN)/.synced-dev
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/bench.txt

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "corridor.lifecycle",
     "corridor.evidence",
     "corridor.emergency",
+    "corridor.reports",
+    "corridor.figures",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "corridor.core.context_processors.corridor",
+                "corridor.reports.context_processors.nav_badge",
             ],
         },
     },
@@ -232,7 +235,8 @@ LANGUAGE_COOKIE_NAME = "corridor_lang"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_HTTPONLY = True
 USE_I18N = True
-TIME_ZONE = "UTC"
+# The organisation's time zone: every time is shown in it, labelled; storage stays UTC.
+TIME_ZONE = env("CORRIDOR_TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "static/"

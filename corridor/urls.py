@@ -20,6 +20,9 @@ urlpatterns = [
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
     path("evidence/", include(("corridor.evidence.urls", "evidence"))),
     path("emergency/", include(("corridor.emergency.urls", "emergency"))),
+    path("reports/", include(("corridor.reports.urls", "reports"))),
+    # Published statistics: public like /help/ (no login, no cookie); the desk under manage/
+    path("figures/", include(("corridor.figures.urls", "figures"))),
 ]
 
 # Failures in the site's style and both languages, saying whether anything was saved.

@@ -80,6 +80,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "retention.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "retention.hold": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "retention.policy": frozenset({Role.ADMIN}),
+    # Dashboards, donor reports and published statistics (decisions 0029, 0030)
+    "reports.view": frozenset({Role.COORDINATOR}),
+    "reports.money": frozenset({Role.COORDINATOR}),
+    "figures.publish": frozenset({Role.COORDINATOR}),
     # Evidence files and packages: lawyers only (decision 0020)
     "evidence.view": frozenset({Role.LAWYER}),
     "evidence.edit": frozenset({Role.LAWYER}),

@@ -47,6 +47,8 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ("seq",)
         verbose_name_plural = "audit entries"
+        # "Who read or changed this" and the log's record filter look entries up by object
+        indexes = (models.Index(fields=["object_id", "object_type"]),)
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,19 +18,57 @@ from corridor.accounts.decorators import require_permission
 from corridor.accounts.models import User
 from corridor.audit.checkpoints import checkpoint_create, checkpoints_export
 from corridor.audit.models import AuditCheckpoint, AuditEntry
+from corridor.audit.names import action_name
 
 
 @require_http_methods(["GET"])
 @require_permission("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    page = Paginator(AuditEntry.objects.order_by("-seq"), 100).get_page(request.GET.get("page"))
+    """The chain newest first, filtered by person, action, record and dates (all optional)."""
+    entries, filters, error = _filtered(request)
+    page = Paginator(entries.order_by("-seq"), 100).get_page(request.GET.get("page"))
     actor_ids = {entry.actor_id for entry in page if entry.actor_id is not None}
     names = dict(User.objects.filter(pk__in=actor_ids).values_list("pk", "username"))
-    rows = [(entry, names.get(entry.actor_id or 0, "—")) for entry in page]
+    rows = [
+        (entry, names.get(entry.actor_id or 0, "—"), action_name(entry.action)) for entry in page
+    ]
     checkpoints = AuditCheckpoint.objects.order_by("-seq")[:5]
+    query = urlencode({k: v for k, v in filters.items() if v})
     return render(
-        request, "audit/log.html", {"page": page, "rows": rows, "checkpoints": checkpoints}
+        request,
+        "audit/log.html",
+        {
+            "page": page,
+            "rows": rows,
+            "checkpoints": checkpoints,
+            "filters": filters,
+            "query": query,
+            "error": error,
+        },
     )
+
+
+def _filtered(request: HttpRequest) -> tuple[QuerySet[AuditEntry], dict[str, str], str]:
+    filters = {
+        key: request.GET.get(key, "").strip()[:64]
+        for key in ("person", "action", "record", "since", "until")
+    }
+    entries = AuditEntry.objects.all()
+    error = ""
+    if filters["person"]:
+        user = User.objects.filter(username=filters["person"]).first()
+        entries = entries.filter(actor_id=user.pk if user else -1)
+    if filters["action"]:
+        entries = entries.filter(action__startswith=filters["action"])
+    if filters["record"]:
+        entries = entries.filter(object_id=filters["record"])
+    for key, lookup in (("since", "time__date__gte"), ("until", "time__date__lte")):
+        if filters[key]:
+            try:
+                entries = entries.filter(**{lookup: date.fromisoformat(filters[key])})
+            except ValueError:
+                error = _("Write dates as YYYY-MM-DD.")
+    return entries, filters, error
 
 
 @require_POST

@@ -311,8 +311,10 @@ def expense_add(
     currency: str,
     spent_on: date,
     note: str = "",
+    funding_source_id: int | None = None,
 ) -> Expense:
-    """Record money spent for the case, dated no earlier than the case and no later than today."""
+    """Record money spent for the case, dated no earlier than the case and no later than today,
+    charged to a funding source or to none."""
     if category not in ExpenseCategory.values:
         raise ValidationError(_("This is not one of the choices."), code="choice")
     code = str(currency).strip().upper()
@@ -332,6 +334,7 @@ def expense_add(
         currency=code,
         spent_on=spent_on,
         recorded_by_id=actor_id,
+        funding_source_id=funding_source_id,
     )
     expense.note = _note_clean(note)
     with transaction.atomic():

@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from corridor.accounts.models import User
 from corridor.cases import person
 from corridor.cases.currencies import currency_valid
-from corridor.cases.models import Case, ExpenseCategory, Outcome, RiskLevel, Stage, ThreatSource
+from corridor.cases.models import (
+    Case,
+    ExpenseCategory,
+    FundingSource,
+    Outcome,
+    RiskLevel,
+    Stage,
+    ThreatSource,
+)
 from corridor.cases.pipeline import Move
 from corridor.vault.models import Compartment
 
@@ -190,6 +198,12 @@ class ExpenseForm(forms.Form):
         label=_("Spent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    funding_source = forms.ModelChoiceField(
+        label=_("Funding source"),
+        queryset=FundingSource.objects.order_by("code"),
+        required=False,
+        empty_label=_("none"),
+    )
 
     def clean_currency(self) -> str:
         code = self.cleaned_data["currency"].strip().upper()

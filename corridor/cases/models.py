@@ -175,6 +175,34 @@ class CaseTransition(VaultRecord):
         ]
 
 
+class FundingKind(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    DONOR = "donor", _("Donor")
+
+
+class FundingSource(models.Model):
+    """A grant or donor that expenses are charged to (donor reports, decision 0029).
+
+    `code` is the organisation's own short label ("GRANT-2017-A"): operational, so reports
+    need no key; who the donor is stays off the server (under a hostile state a foreign
+    donor's name is itself dangerous).
+    """
+
+    code = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=8, choices=FundingKind.choices, default=FundingKind.GRANT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "code": OPERATIONAL,
+        "kind": OPERATIONAL,
+        "created_at": OPERATIONAL,
+    }
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Expense(VaultRecord):
     """Money spent for one case, by category, in the currency it was paid in."""
 
@@ -188,6 +216,9 @@ class Expense(VaultRecord):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    funding_source = models.ForeignKey(
+        FundingSource, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+    )
 
     AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("expense", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
@@ -198,6 +229,7 @@ class Expense(VaultRecord):
         "spent_on": OPERATIONAL,
         "recorded_by": OPERATIONAL,
         "recorded_at": OPERATIONAL,
+        "funding_source": OPERATIONAL,
     }
 
 

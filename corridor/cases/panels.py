@@ -19,6 +19,7 @@ CASE_PANELS = [
     "corridor.shelters.panels",
     "corridor.relocation.panels",
     "corridor.documentation.panels",
+    "corridor.reports.panels",  # who read or changed the case: coordinators only
 ]
 
 

@@ -202,7 +202,14 @@ def expense_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     form = ExpenseForm(request.POST)
     if form.is_valid():
         try:
-            actions.expense_add(actor_id=staff_user(request).pk, case=case, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            source = data.pop("funding_source")
+            actions.expense_add(
+                actor_id=staff_user(request).pk,
+                case=case,
+                funding_source_id=source.pk if source else None,
+                **data,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

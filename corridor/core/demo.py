@@ -10,6 +10,7 @@ import base64
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from corridor.accounts.actions import organisation_init, staff_create
@@ -103,7 +104,25 @@ def demo_create() -> list[str]:
         # member of their compartment (what `manage.py index_rebuild` does in production).
         for keyring in keyrings.values():
             cross_sources_fill(keyring)
+        _demo_release(User.objects.get(username="coordinator").pk)
     return shares
+
+
+def _demo_release(coordinator_id: int) -> None:
+    """One published release of the year's figures, as the 2017 network published its own
+    (decision 0030): half of the year's privacy budget, all four tables."""
+    from corridor.figures.actions import release_prepare, release_publish
+    from corridor.figures.tables import TABLES
+
+    this_month = timezone.localdate().replace(day=1)
+    release = release_prepare(
+        actor_id=coordinator_id,
+        first_month=this_month.replace(month=1),
+        last_month=this_month,
+        tables=list(TABLES),
+        epsilon=0.5,
+    )
+    release_publish(actor_id=coordinator_id, release_id=release.pk)
 
 
 def demo_logins() -> list[DemoLogin]:

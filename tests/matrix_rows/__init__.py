@@ -9,9 +9,11 @@ from matrix_rows import (
     documentation,
     emergency,
     evidence,
+    figures,
     intake,
     lifecycle,
     relocation,
+    reports,
     shelters,
     tasks,
     triage,
@@ -28,4 +30,6 @@ MODULES: list[ModuleType] = [
     lifecycle,
     evidence,
     emergency,
+    reports,
+    figures,
 ]
