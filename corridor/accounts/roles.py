@@ -104,6 +104,7 @@ DURESS_READS: frozenset[str] = frozenset(
         "alert.act",  # shows take/resolve on alerts, of which there are none (writes refused)
         "shelter.view",
         "shelter.board",
+        "reports.view",  # counts over the user's compartments: none left under duress
         "documentation.view",
         "evidence.view",
         "emergency.alerts",
