@@ -115,6 +115,10 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         # evidence: ids of nothing (the administrator's role may not read it: 403)
         "item_id": uuid.uuid4(),
         "package_id": uuid.uuid4(),
+        # reports and figures: a chart, a donor report and a release of nothing
+        "kind": "funnel",
+        "report_id": 0,
+        "release_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django import forms
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -15,7 +18,10 @@ from corridor.cases.models import Case
 SHOWN = 30
 
 
-def case_panel(request: HttpRequest, case: Case) -> str:
+def case_panel(
+    request: HttpRequest, case: Case, bound: Mapping[str, forms.Form] | None = None
+) -> str:
+    """The audit panel; it has no form, so `bound` (a failed form of a panel) is unused."""
     if not staff_user(request).may("reports.view"):
         return ""
     entries = list(
