@@ -416,25 +416,35 @@ def accept_approve(
     return case
 
 
-def request_decline(*, actor_id: int, submission: Submission, reason: str) -> Vetting:
-    """Decline the request; the reason is kept, encrypted, in the desk compartment."""
-    desk = _desk_member(actor_id, "intake.triage")
+def _decline_reason(reason: str) -> str:
     reason = _text(reason, REASON_MAX)
     if not reason:
         raise ValidationError(_("Give the reason for declining."), code="no_reason")
+    return reason
+
+
+def _decline(*, actor_id: int, head: Submission, desk: IntakeDesk, reason: str) -> Vetting:
+    """Record the decline of a locked, undecided request (inside the caller's transaction)."""
+    vetting = _vetting(head, desk)
+    vetting.decline_reason = reason
+    _decision_record(
+        actor_id=actor_id,
+        head=head,
+        vetting=vetting,
+        decision=Decision.DECLINED,
+        audit_action="triage.decline",
+    )
+    return vetting
+
+
+def request_decline(*, actor_id: int, submission: Submission, reason: str) -> Vetting:
+    """Decline the request; the reason is kept, encrypted, in the desk compartment."""
+    desk = _desk_member(actor_id, "intake.triage")
+    reason = _decline_reason(reason)
     with transaction.atomic():
         head = _head_locked(submission)
         _undecided(head)
-        vetting = _vetting(head, desk)
-        vetting.decline_reason = reason
-        _decision_record(
-            actor_id=actor_id,
-            head=head,
-            vetting=vetting,
-            decision=Decision.DECLINED,
-            audit_action="triage.decline",
-        )
-    return vetting
+        return _decline(actor_id=actor_id, head=head, desk=desk, reason=reason)
 
 
 def requests_decline_together(
@@ -446,9 +456,7 @@ def requests_decline_together(
     says so, so the desk member looks again before deciding.
     """
     desk = _desk_member(actor_id, "intake.triage")
-    reason = _text(reason, REASON_MAX)
-    if not reason:
-        raise ValidationError(_("Give the reason for declining."), code="no_reason")
+    reason = _decline_reason(reason)
     if not submissions:
         raise ValidationError(_("Choose the requests to decline."), code="none_chosen")
     vettings = []
@@ -464,16 +472,7 @@ def requests_decline_together(
                     % {"hour": f"{head.received_hour:%Y-%m-%d %H:00}"},
                     code="decided",
                 )
-            vetting = _vetting(head, desk)
-            vetting.decline_reason = reason
-            _decision_record(
-                actor_id=actor_id,
-                head=head,
-                vetting=vetting,
-                decision=Decision.DECLINED,
-                audit_action="triage.decline",
-            )
-            vettings.append(vetting)
+            vettings.append(_decline(actor_id=actor_id, head=head, desk=desk, reason=reason))
     return vettings
 
 

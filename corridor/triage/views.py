@@ -154,6 +154,7 @@ def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -
     opener = PayloadOpener(deferred=True)
     flagged = threads_flagged(actor_id=user.pk, heads=[head], opener=opener, notes=True)[0]
     burst, burst_choices = _burst(head, flagged.flags)
+    watch_choices = _watch_choices(_watchable(flagged.thread.identifiers))
     vetting = Vetting.objects.filter(submission=head).first()
     mine = _compartments_held(request)
     checklist_initial = {}
@@ -184,11 +185,8 @@ def _request_page(request: HttpRequest, head: Submission, **bound: forms.Form) -
         "decline_form": bound.get("decline_form") or DeclineForm(),
         "reply_form": bound.get("reply_form") or ReplyForm(),
         "burst": burst,
-        "watch_form": (
-            bound.get("watch_form")
-            or WatchFromRequestForm(choices=_watch_choices(_watchable(flagged.thread.identifiers)))
-        )
-        if user.may("watchlist.manage") and _watchable(flagged.thread.identifiers)
+        "watch_form": (bound.get("watch_form") or WatchFromRequestForm(choices=watch_choices))
+        if user.may("watchlist.manage") and watch_choices
         else None,
         "burst_form": (bound.get("burst_form") or DeclineBurstForm(choices=burst_choices))
         if len(burst_choices) > 1
