@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bagit
 
+from corridor.core.archives import tar_extract_safely
 from corridor.evidence.actions import custody_check
 from corridor.vault import signing
 
@@ -100,7 +101,7 @@ def path_check(path: Path, public_key: bytes, identity: str | None = None) -> li
                 raise BagInvalid(f"age: the file does not decrypt ({exc})") from exc
         try:
             with tarfile.open(tar_path, "r:*") as archive:
-                archive.extractall(Path(scratch) / "bag", filter="data")
+                tar_extract_safely(archive, Path(scratch) / "bag")
         except (tarfile.TarError, OSError) as exc:
             raise BagInvalid(f"tar: {exc}") from exc
         result = bag_check(Path(scratch) / "bag", public_key)

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from corridor.audit.log import audit_record
+from corridor.core.archives import tar_extract_safely
 from corridor.lifecycle import minisig
 from corridor.lifecycle.agekeys import age_identity, age_recipient
 
@@ -335,7 +336,7 @@ def _members_check(tar_path: Path, public_key: bytes, folder: Path) -> dict[str,
             listed = manifest.get("members", {})
             if sorted(listed) != sorted(n for n in names if n != MANIFEST):
                 raise BackupError("the archive's members differ from its manifest")
-            tar.extractall(folder / "tree", filter="data")
+            tar_extract_safely(tar, folder / "tree")
     except (tarfile.TarError, json.JSONDecodeError, OSError) as exc:
         raise BackupError(f"the archive inside the backup is damaged: {exc}") from exc
     for name, meta in listed.items():

@@ -14,6 +14,7 @@ import pyrage
 import pytest
 from django.core.exceptions import ValidationError
 
+from corridor.core.archives import tar_extract_safely
 from corridor.documentation import actions as doc_actions
 from corridor.documentation.consent import consent_record, consent_withdraw
 from corridor.evidence.actions import (
@@ -166,7 +167,7 @@ def test_round_trip_with_stock_tools_and_tamper(desk, tmp_path):
     result = _run("age", "-d", "-i", str(key_file), "-o", str(tar_path), str(out))
     assert result.returncode == 0, result.stderr
     with tarfile.open(tar_path) as archive:
-        archive.extractall(tmp_path / "x", filter="data")
+        tar_extract_safely(archive, tmp_path / "x")
     bag = next((tmp_path / "x").iterdir())
     pub = tmp_path / "corridor.pub"
     pub.write_text(signing.public_key_minisign(signing.evidence_public_key()))
