@@ -34,7 +34,16 @@ def _case(desk: Desk) -> Case:
 def _secrets_in(page: str) -> list[str]:
     return [
         text
-        for text in (NAME, "Висангиреев", "928", "Qxnotes", "Qxreason", "Qxlocation")
+        for text in (
+            NAME,
+            "Висангиреев",
+            "1112233",
+            "111-22-33",
+            "111 22 33",
+            "Qxnotes",
+            "Qxreason",
+            "Qxlocation",
+        )
         if text in page
     ]
 
