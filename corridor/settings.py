@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "corridor.emergency",
     "corridor.reports",
     "corridor.figures",
+    "corridor.notices",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,19 @@ CORRIDOR_IDLE_TIMEOUT = env_int("CORRIDOR_IDLE_TIMEOUT", 15 * 60)
 # An alert nobody took ("I am on it") within this many minutes is readdressed to the
 # coordinator on duty (decision 0034).
 CORRIDOR_ALERT_ESCALATE_MINUTES = env_int("CORRIDOR_ALERT_ESCALATE_MINUTES", 30)
+
+# E-mail notices with no content ("something needs you in Corridor"), off unless the
+# organisation names its SMTP server and a sender (corridor.notices, decision 0039).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("CORRIDOR_SMTP_HOST")
+EMAIL_PORT = env_int("CORRIDOR_SMTP_PORT", 587)
+EMAIL_HOST_USER = env("CORRIDOR_SMTP_USER")
+EMAIL_HOST_PASSWORD = env("CORRIDOR_SMTP_PASSWORD")
+EMAIL_USE_TLS = env("CORRIDOR_SMTP_SECURITY", "starttls") == "starttls"
+EMAIL_USE_SSL = env("CORRIDOR_SMTP_SECURITY", "starttls") == "tls"
+EMAIL_TIMEOUT = env_int("CORRIDOR_SMTP_TIMEOUT", 10)
+CORRIDOR_NOTICE_FROM = env("CORRIDOR_NOTICE_FROM")
+CORRIDOR_NOTICE_MIN_MINUTES = env_int("CORRIDOR_NOTICE_MIN_MINUTES", 60)
 SESSION_COOKIE_AGE = env_int("CORRIDOR_SESSION_MAX_AGE", 12 * 60 * 60)
 CORRIDOR_REAUTH_WINDOW = env_int("CORRIDOR_REAUTH_WINDOW", 5 * 60)
 CSRF_COOKIE_HTTPONLY = True

@@ -19,6 +19,7 @@ urlpatterns = [
     path("triage/", include(("corridor.triage.urls", "triage"))),
     path("documentation/", include(("corridor.documentation.urls", "documentation"))),
     path("evidence/", include(("corridor.evidence.urls", "evidence"))),
+    path("notices/", include(("corridor.notices.urls", "notices"))),
     path("emergency/", include(("corridor.emergency.urls", "emergency"))),
     path("reports/", include(("corridor.reports.urls", "reports"))),
     # Published statistics: public like /help/ (no login, no cookie); the desk under manage/

@@ -69,6 +69,11 @@ MATRIX: list[Row] = [
     Row("accounts:passphrase_change", "POST", ALL),  # empty form: shown again with errors
     Row("accounts:duress_passphrase", "GET", ALL),
     Row("accounts:duress_passphrase", "POST", ALL),  # empty form: shown again with errors
+    # Content-free e-mail notices (no mail server configured in the matrix: nothing is sent)
+    Row("notices:settings", "GET", ALL),
+    Row("notices:settings", "POST", ALL),  # shown again: no mail server to send through
+    Row("notices:test", "POST", ALL, status=302, location=lambda w: r"/notices/"),
+    Row("notices:clear", "POST", ALL, status=302, location=lambda w: r"/notices/"),
     # Administration of staff and keys
     Row("accounts:staff", "GET", ADMIN),
     Row("accounts:invite", "GET", ADMIN),

@@ -8,11 +8,12 @@ the compartment ids the viewer is a member of, so nobody counts another compartm
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -106,26 +107,39 @@ def stage_months(*, compartment_ids: list[int], period: Period) -> dict[str, dic
     return table
 
 
-def open_alerts(*, user_id: int, coordinator: bool, compartment_ids: list[int]) -> int:
+def open_alerts_of(
+    *, user_id: int, coordinator: bool, compartment_ids: Collection[int]
+) -> QuerySet[Alert]:
     """Unresolved alerts this user is to act on: addressed to them, to nobody (coordinators),
-    or about a case assigned to them (one query)."""
+    or about a case assigned to them."""
     mine = Q(for_user_id=user_id) | Q(case__assignee_id=user_id)
     if coordinator:
         mine |= Q(for_user__isnull=True)
-    return (
-        Alert.objects.filter(resolved_at__isnull=True, case__compartment_id__in=compartment_ids)
-        .filter(mine)
-        .count()
-    )
+    return Alert.objects.filter(
+        resolved_at__isnull=True, case__compartment_id__in=compartment_ids
+    ).filter(mine)
 
 
-def overdue_tasks(*, compartment_ids: list[int], owner_id: int | None = None) -> int:
+def open_alerts(*, user_id: int, coordinator: bool, compartment_ids: list[int]) -> int:
+    """How many `open_alerts_of` (one query)."""
+    return open_alerts_of(
+        user_id=user_id, coordinator=coordinator, compartment_ids=compartment_ids
+    ).count()
+
+
+def overdue_tasks_of(
+    *, compartment_ids: Collection[int], owner_id: int | None = None
+) -> QuerySet[Task]:
     tasks = Task.objects.filter(
         compartment_id__in=compartment_ids, done_at__isnull=True, overdue=True
     )
     if owner_id is not None:
         tasks = tasks.filter(owner_id=owner_id)
-    return tasks.count()
+    return tasks
+
+
+def overdue_tasks(*, compartment_ids: list[int], owner_id: int | None = None) -> int:
+    return overdue_tasks_of(compartment_ids=compartment_ids, owner_id=owner_id).count()
 
 
 @dataclass(frozen=True)

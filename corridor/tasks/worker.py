@@ -48,6 +48,7 @@ class WorkCounts:
     purged: int = 0  # corridor.lifecycle.retention
     approvals_lapsed: int = 0  # corridor.shelters.actions
     alerts_escalated: int = 0
+    notices_sent: int = 0  # corridor.notices
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def work_once(now: datetime | None = None) -> WorkCounts:
     # Referral deadlines (an app above this one: imported here, where it is used)
     from corridor.documentation.deadlines import referral_deadlines_pass
     from corridor.lifecycle.retention import retention_run
+    from corridor.notices.sending import notices_send
     from corridor.shelters.actions import placement_approvals_lapse
 
     return WorkCounts(
@@ -194,4 +196,6 @@ def work_once(now: datetime | None = None) -> WorkCounts:
         referrals_overdue=referral_deadlines_pass(now),
         purged=retention_run(now),
         failed=len(failed_tasks) + len(failed_schedules),
+        # Last, so a notice covers what this pass raised and escalated
+        notices_sent=notices_send(now),
     )

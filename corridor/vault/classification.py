@@ -19,8 +19,12 @@ OPERATIONAL = "operational"
 KEYED_HASH = "keyed_hash"  # truncated keyed BLAKE2b of a normalised sensitive value
 KEY_MATERIAL = "key_material"  # ciphertext of a key, or a credential verifier (hash)
 SEALED = "sealed"  # sensitive content sealed to a public key (intake), never opened in place
+# Sensitive content the server must read with nobody logged in (a staff member's notice
+# address), sealed under a key derived from a server secret kept outside the database
+# (corridor.vault.serverbox, decision 0039).
+SERVER_SEALED = "server_sealed"
 
-CLASSES = {SENSITIVE, OPERATIONAL, KEYED_HASH, KEY_MATERIAL, SEALED}
+CLASSES = {SENSITIVE, OPERATIONAL, KEYED_HASH, KEY_MATERIAL, SEALED, SERVER_SEALED}
 
 THIRD_PARTY: dict[str, dict[str, str]] = {
     "auth.Permission": {

@@ -74,7 +74,8 @@ class Command(BaseCommand):
         failed = f"; items failed: {counts.failed}" if counts.failed else ""
         self.stdout.write(
             f"tasks marked overdue: {counts.tasks_overdue}; alerts raised: {counts.alerts_raised}"
-            f"; referrals overdue: {counts.referrals_overdue}; sessions ended: {sessions_ended}{failed}"
+            f"; referrals overdue: {counts.referrals_overdue}; notices sent: {counts.notices_sent}"
+            f"; sessions ended: {sessions_ended}{failed}"
         )
 
     def _work(self, interval: float) -> WorkCounts:
