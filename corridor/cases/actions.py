@@ -315,6 +315,36 @@ def expense_add(
 ) -> Expense:
     """Record money spent for the case, dated no earlier than the case and no later than today,
     charged to a funding source or to none."""
+    expense = _expense_new(
+        case=case,
+        category=category,
+        amount=amount,
+        currency=currency,
+        spent_on=spent_on,
+        note=note,
+        actor_id=actor_id,
+        funding_source_id=funding_source_id,
+    )
+    with transaction.atomic():
+        expense.save()
+        audit_record(
+            actor_id=actor_id, action="expense.create", object_type="case", object_id=str(case.pk)
+        )
+    return expense
+
+
+def _expense_new(
+    *,
+    actor_id: int,
+    case: Case,
+    category: str,
+    amount: Decimal | str,
+    currency: str,
+    spent_on: date,
+    note: str,
+    funding_source_id: int | None,
+) -> Expense:
+    """A checked, unsaved expense of `case`."""
     if category not in ExpenseCategory.values:
         raise ValidationError(_("This is not one of the choices."), code="choice")
     code = str(currency).strip().upper()
@@ -337,9 +367,76 @@ def expense_add(
         funding_source_id=funding_source_id,
     )
     expense.note = _note_clean(note)
-    with transaction.atomic():
-        expense.save()
-        audit_record(
-            actor_id=actor_id, action="expense.create", object_type="case", object_id=str(case.pk)
-        )
     return expense
+
+
+def _expense_voidable(expense: Expense, reason: str) -> tuple[Expense, str]:
+    """The expense locked, if it still stands, and the reason, if one was given."""
+    reason = _note_clean(reason, REASON_MAX)
+    if not reason:
+        raise ValidationError(_("Say why this entry is wrong."), code="no_reason")
+    locked = Expense.objects.select_for_update(no_key=True).get(pk=expense.pk)
+    if locked.voided_at is not None:
+        raise ValidationError(
+            _("This entry was already voided or corrected."), code="already_voided"
+        )
+    return locked, reason
+
+
+def expense_void(*, actor_id: int, expense: Expense, reason: str) -> Expense:
+    """Take a wrong entry out of every total, keeping it and saying why (decision 0041)."""
+    with transaction.atomic():
+        locked, reason = _expense_voidable(expense, reason)
+        locked.voided_at = timezone.now()
+        locked.voided_by_id = actor_id
+        locked.void_reason = reason
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        audit_record(
+            actor_id=actor_id,
+            action="expense.void",
+            object_type="expense",
+            object_id=str(locked.pk),
+        )
+    return locked
+
+
+def expense_correct(
+    *,
+    actor_id: int,
+    expense: Expense,
+    reason: str,
+    category: str,
+    amount: Decimal | str,
+    currency: str,
+    spent_on: date,
+    note: str = "",
+    funding_source_id: int | None = None,
+) -> Expense:
+    """Replace a wrong entry by a corrected one in one step: the old entry is voided with the
+    reason and points to the new one, which alone counts from now on (decision 0041)."""
+    case = expense.case
+    corrected = _expense_new(
+        actor_id=actor_id,
+        case=case,
+        category=category,
+        amount=amount,
+        currency=currency,
+        spent_on=spent_on,
+        note=note,
+        funding_source_id=funding_source_id,
+    )
+    with transaction.atomic():
+        locked, reason = _expense_voidable(expense, reason)
+        corrected.save()
+        locked.voided_at = corrected.recorded_at
+        locked.voided_by_id = actor_id
+        locked.void_reason = reason
+        locked.replaced_by = corrected
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "replaced_by"])
+        audit_record(
+            actor_id=actor_id,
+            action="expense.correct",
+            object_type="expense",
+            object_id=str(locked.pk),
+        )
+    return corrected

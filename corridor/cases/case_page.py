@@ -44,7 +44,8 @@ def _move_forms(request: HttpRequest, case: Case, bound: StageMoveForm | None) -
 def _expense_totals(expenses: list[Any]) -> list[tuple[str, Decimal]]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for expense in expenses:
-        totals[expense.currency] += expense.amount
+        if expense.voided_at is None:
+            totals[expense.currency] += expense.amount
     return sorted(totals.items())
 
 

@@ -212,3 +212,19 @@ class ExpenseForm(forms.Form):
                 _("Use a three-letter ISO 4217 currency code, such as EUR or RUB.")
             )
         return code
+
+
+class ExpenseVoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this entry wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExpenseCorrectForm(ExpenseForm):
+    reason = forms.CharField(
+        label=_("What was wrong with the entry?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -219,6 +219,16 @@ class Expense(VaultRecord):
     funding_source = models.ForeignKey(
         FundingSource, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
     )
+    # A wrong entry is never deleted: it is voided with a reason, and a correction is a new
+    # entry that replaces it (decision 0041). Voided entries count in no total.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    void_reason = EncryptedTextField()
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
 
     AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("expense", "pk"), ("case", "case_id"))
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
@@ -230,6 +240,9 @@ class Expense(VaultRecord):
         "recorded_by": OPERATIONAL,
         "recorded_at": OPERATIONAL,
         "funding_source": OPERATIONAL,
+        "voided_at": OPERATIONAL,
+        "voided_by": OPERATIONAL,
+        "replaced_by": OPERATIONAL,
     }
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:case_id>/assign/", views.case_assign, name="assign"),
     path("<uuid:case_id>/move/", views.case_move, name="move"),
     path("<uuid:case_id>/expenses/", views.expense_add, name="expense_add"),
+    path("<uuid:case_id>/expenses/<uuid:expense_id>/", views.expense_change, name="expense_change"),
 ]

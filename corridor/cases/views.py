@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import duress_allowed, require_permission, staff_user
@@ -22,7 +24,9 @@ from corridor.cases.forms import (
     CaseAssignForm,
     CaseCreateForm,
     CaseEditForm,
+    ExpenseCorrectForm,
     ExpenseForm,
+    ExpenseVoidForm,
     StageMoveForm,
 )
 from corridor.cases.models import Case
@@ -215,3 +219,63 @@ def expense_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         else:
             return redirect("cases:detail", case_id=case.pk)
     return case_page_render(request, case, expense_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("expense.edit")
+def expense_change(request: HttpRequest, case_id: uuid.UUID, expense_id: uuid.UUID) -> HttpResponse:
+    """Correct or void one entry (decision 0041): never a delete, always a reason."""
+    case = case_for_user(request, case_id, permission="expense.edit")
+    expense = case.expenses.filter(pk=expense_id).first()
+    if expense is None:
+        raise Http404
+    actor = staff_user(request)
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=actor.pk,
+            action="expense.read",
+            object_type="expense",
+            object_ids=[str(expense.pk)],
+        )
+    initial = {
+        "category": expense.category,
+        "amount": expense.amount,
+        "currency": expense.currency,
+        "spent_on": expense.spent_on,
+        "note": expense.note,
+        "funding_source": expense.funding_source_id,
+    }
+    step = request.POST.get("step") if request.method == "POST" else None
+    correct_form = ExpenseCorrectForm(request.POST if step == "correct" else None, initial=initial)
+    void_form = ExpenseVoidForm(request.POST if step == "void" else None)
+    form = correct_form if step == "correct" else void_form if step == "void" else None
+    if form is not None and expense.voided_at is None and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if step == "void":
+                actions.expense_void(actor_id=actor.pk, expense=expense, reason=data["reason"])
+                messages.success(request, _("The entry was voided; it counts in no total."))
+            else:
+                source = data.pop("funding_source")
+                actions.expense_correct(
+                    actor_id=actor.pk,
+                    expense=expense,
+                    funding_source_id=source.pk if source else None,
+                    **data,
+                )
+                messages.success(request, _("The entry was corrected."))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/expense_change.html",
+        {
+            "case": case,
+            "expense": expense,
+            "correct_form": correct_form,
+            "void_form": void_form,
+            "failed_forms": [form] if form is not None else [],
+        },
+    )

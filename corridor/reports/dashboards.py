@@ -140,6 +140,7 @@ def spending_by_currency(
     """currency -> category -> month -> total (one query); each currency on its own."""
     rows = (
         Expense.objects.filter(
+            voided_at__isnull=True,
             compartment_id__in=compartment_ids,
             spent_on__gte=period.first,
             spent_on__lt=period.end.date(),

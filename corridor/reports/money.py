@@ -132,6 +132,7 @@ def donor_compute(report: DonorReport, compartment_ids: list[int]) -> DonorFigur
     """Four queries: by category, by month, people per currency, people in all."""
     period = Period(report.first_month, report.last_month)
     expenses = Expense.objects.filter(
+        voided_at__isnull=True,
         funding_source=report.source,
         compartment_id__in=compartment_ids,
         spent_on__gte=period.first,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from corridor.cases.actions import expense_add
 from corridor.cases.models import Case, Expense
+from corridor.vault.keyring import keyring_activated
 from matrix_support import ALL, CASE_CREATORS, CASE_NAME, COORDINATOR, UUID_PATH, Row, World
 
 CASE_EDITORS = frozenset({"coordinator", "caseworker", "lawyer"})
@@ -27,6 +29,28 @@ def _case_page(world: World) -> str:
 
 def _case_now(world: World) -> Case:
     return Case.objects.get(pk=world.case.pk)
+
+
+def build(world: World) -> None:
+    """One expense on the case, for the correct-or-void page."""
+    worker = world.staff[("caseworker", True)]
+    with keyring_activated(worker.keyring):
+        world.extras["expense"] = expense_add(
+            actor_id=worker.user.pk,
+            case=world.case,
+            category="food",
+            amount="9.00",
+            currency="EUR",
+            spent_on=timezone.localdate(),
+        )
+
+
+def _expense(world: World) -> dict[str, object]:
+    return {"case_id": world.case.pk, "expense_id": world.extras["expense"].pk}
+
+
+def _expense_voided(world: World) -> bool:
+    return Expense.objects.filter(pk=world.extras["expense"].pk, voided_at__isnull=False).exists()
 
 
 ROWS: list[Row] = [
@@ -131,7 +155,7 @@ ROWS: list[Row] = [
             "spent_on": timezone.localdate().isoformat(),
         },
         location=_case_page,
-        effect=lambda w, s: Expense.objects.filter(case=w.case).exists(),
+        effect=lambda w, s: Expense.objects.filter(case=w.case).count() > 1,
     ),
     # An empty expense: the case page again with the form's errors (decision 0027)
     Row(
@@ -141,5 +165,19 @@ ROWS: list[Row] = [
         outsider_status=404,
         kwargs=_case,
         shows=lambda w: 'href="#id_amount"',
+    ),
+    # A wrong entry is corrected or voided with a reason, never deleted (decision 0041)
+    Row("cases:expense_change", "GET", EXPENSE_EDITORS, outsider_status=404, kwargs=_expense),
+    Row(
+        "cases:expense_change",
+        "POST",
+        EXPENSE_EDITORS,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_expense,
+        data=lambda w: {"step": "void", "reason": "typed twice"},
+        location=_case_page,
+        effect=lambda w, s: _expense_voided(w),
     ),
 ]

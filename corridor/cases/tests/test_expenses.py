@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from corridor.audit.models import AuditEntry
-from corridor.cases.actions import expense_add
+from corridor.cases.actions import expense_add, expense_correct, expense_void
 from corridor.cases.models import Case, Expense
 from corridor.cases.tests.conftest import Desk, login_en
 from corridor.vault.keyring import keyring_activated
@@ -109,3 +109,115 @@ def test_it_shows_a_bad_expense_form_again_with_its_message(desk: Desk) -> None:
     )
     assert "This date is before the case began." in response.content.decode()
     assert not Expense.objects.exists()
+
+
+# --- corrections and voids (issue 13, decision 0041) ---------------------------------------
+
+
+def test_it_voids_a_wrong_entry_with_a_reason_keeping_it_out_of_every_total(desk: Desk) -> None:
+    # Given two entries, one typed twice by mistake
+    case = desk.case()
+    _add(desk, case, amount="100", currency="EUR")
+    twice = _add(desk, case, amount="100", currency="EUR")
+    client = login_en(desk.worker)
+    # When the caseworker voids it on its page, saying why
+    url = f"/cases/{case.pk}/expenses/{twice.pk}/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"step": "void", "reason": "Entered twice, receipt 17"})
+    # Then it stays on the case, struck out with the reason, and counts in no total
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    assert Expense.objects.filter(case=case).count() == 2
+    twice.refresh_from_db()
+    assert twice.voided_at is not None and twice.voided_by_id == desk.worker.user.pk
+    raw = Expense.objects.values_list("void_reason_sealed", flat=True).get(pk=twice.pk)
+    assert raw is not None and b"receipt" not in bytes(raw)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "<del>100.00 EUR</del>" in page and "Entered twice, receipt 17" in page
+    assert "<th>100.00 EUR</th>" in page  # the total: one entry, not two
+    assert AuditEntry.objects.filter(action="expense.void", object_id=str(twice.pk)).count() == 1
+    # and it cannot be voided a second time
+    with keyring_activated(desk.worker.keyring), pytest.raises(ValidationError, match="already"):
+        expense_void(actor_id=desk.worker.user.pk, expense=twice, reason="again")
+
+
+def test_it_corrects_an_entry_by_a_new_one_that_replaces_it(desk: Desk) -> None:
+    case = desk.case()
+    wrong = _add(desk, case, amount="1000", currency="RUB", category="food")
+    client = login_en(desk.coordinator)
+    response = client.post(
+        f"/cases/{case.pk}/expenses/{wrong.pk}/",
+        {
+            "step": "correct",
+            "reason": "A zero too many",
+            "category": "food",
+            "amount": "100",
+            "currency": "RUB",
+            "spent_on": timezone.localdate().isoformat(),
+            "note": "Groceries",
+        },
+    )
+    assert response.status_code == 302
+    wrong.refresh_from_db()
+    corrected = wrong.replaced_by
+    assert corrected is not None and corrected.amount == Decimal("100.00")
+    assert corrected.voided_at is None and wrong.voided_at is not None
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "<th>100.00 RUB</th>" in page and "Corrected: A zero too many" in page
+    assert AuditEntry.objects.filter(action="expense.correct", object_id=str(wrong.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"step": "void", "reason": ""},
+        {"step": "correct", "reason": "", "category": "food", "amount": "5", "currency": "EUR"},
+        {"step": "correct", "reason": "why", "category": "food", "amount": "-5", "currency": "EUR"},
+        {"step": "correct", "reason": "why", "category": "food", "amount": "5", "currency": "ZZZ"},
+    ],
+)
+def test_a_void_or_correction_without_reason_or_with_bad_values_changes_nothing(
+    desk: Desk, data: dict[str, str]
+) -> None:
+    case = desk.case()
+    expense = _add(desk, case)
+    data = {"spent_on": timezone.localdate().isoformat(), **data}
+    response = login_en(desk.worker).post(f"/cases/{case.pk}/expenses/{expense.pk}/", data)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    expense.refresh_from_db()
+    assert expense.voided_at is None and Expense.objects.count() == 1
+    writes = AuditEntry.objects.filter(action__in=["expense.void", "expense.correct"])
+    assert not writes.exists() and AuditEntry.objects.filter(action="expense.create").count() == 1
+
+
+def test_a_correction_that_fails_midway_leaves_the_old_entry_standing(desk: Desk) -> None:
+    case = desk.case()
+    expense = _add(desk, case)
+    with keyring_activated(desk.worker.keyring):
+        expense_void(actor_id=desk.worker.user.pk, expense=expense, reason="gone")
+    # A correction of an entry voided meanwhile (an old page) writes no new entry
+    with keyring_activated(desk.worker.keyring), pytest.raises(ValidationError, match="already"):
+        expense_correct(
+            actor_id=desk.worker.user.pk,
+            expense=expense,
+            reason="late",
+            category="food",
+            amount="1",
+            currency="EUR",
+            spent_on=timezone.localdate(),
+        )
+    assert Expense.objects.count() == 1
+
+
+def test_donor_reports_and_charts_leave_voided_entries_out(desk: Desk) -> None:
+    from corridor.reports.dashboards import spending_by_currency
+    from corridor.reports.period import Period
+
+    case = desk.case()
+    _add(desk, case, amount="40", currency="EUR", category="food")
+    wrong = _add(desk, case, amount="400", currency="EUR", category="food")
+    with keyring_activated(desk.worker.keyring):
+        expense_void(actor_id=desk.worker.user.pk, expense=wrong, reason="typo")
+    today = timezone.localdate()
+    period = Period(today.replace(day=1), today.replace(day=1))
+    spent = spending_by_currency(compartment_ids=[desk.north.pk], period=period)
+    assert sum(spent["EUR"]["food"].values()) == Decimal("40")
