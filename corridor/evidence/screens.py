@@ -182,7 +182,9 @@ def _receive_context(form: ReceiveForm) -> dict[str, Any]:
 @GET_POST
 @require_permission("evidence.edit")
 def package_new(request: HttpRequest) -> HttpResponse:
-    form = PackageForm(request.POST or None, compartments=_compartments(request))
+    form = PackageForm(
+        request.POST if request.method == "POST" else None, compartments=_compartments(request)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -231,7 +233,9 @@ def package_contents(request: HttpRequest, package_id: uuid.UUID) -> HttpRespons
     initial: dict[str, list[str]] = {}
     for kind, object_id in package.entries.values_list("kind", "object_id"):
         initial.setdefault(kind, []).append(str(object_id))
-    form = ContentsForm(request.POST or None, records=records, initial=initial)
+    form = ContentsForm(
+        request.POST if request.method == "POST" else None, records=records, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             package_choose(actor_id=staff_user(request).pk, package=package, chosen=form.chosen())
