@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -374,3 +375,37 @@ def test_a_lawyer_of_another_compartment_gets_404_for_the_package(desk):
     assert ">North</option>" in page
     assert not PackageExport.objects.exists()
     assert set(package.entries.values_list("kind", flat=True)) == {"event", "testimony", "item"}
+
+
+def test_an_upload_never_goes_through_django_s_plaintext_handlers(desk, client, monkeypatch):
+    # Given Django's own handlers watched (the temporary one writes an upload over 2.5 MB
+    # to a plaintext file)
+    from django.core.files import uploadhandler
+
+    used = []
+    for handler in (
+        uploadhandler.MemoryFileUploadHandler,
+        uploadhandler.TemporaryFileUploadHandler,
+    ):
+        monkeypatch.setattr(handler, "receive_data_chunk", lambda self, *a: used.append(self))
+    # When a file of 3 MB is received
+    big = SimpleUploadedFile("film.mp4", PHOTO * 3, content_type="video/mp4")
+    response = client.post("/evidence/items/new/", _receipt(desk, file=big))
+    # Then it was received through the sealed spool alone
+    assert response.status_code == 302 and used == []
+    assert EvidenceItem.objects.get().sha256 == hashlib.sha256(PHOTO * 3).hexdigest()
+
+
+def test_a_spool_holds_no_plaintext_on_disk_and_gives_it_back_whole(settings):
+    from corridor.evidence.spool import Spool
+
+    data = (b"Marker-Spool " * 100_000)[: 3 * (1 << 20) + 17]
+    spool = Spool()
+    for start in range(0, len(data), 65536):
+        spool.write(data[start : start + 65536])
+    spool.finish()
+    on_disk = os.pread(spool._handle.fileno(), 10 << 20, 0)
+    assert len(on_disk) > len(data) and b"Marker-Spool" not in on_disk
+    assert list(Path(settings.CORRIDOR_EVIDENCE_DIR).rglob("*spool-*")) == []  # no name left
+    assert b"".join(spool.chunks()) == data
+    assert spool._handle.closed
