@@ -409,3 +409,20 @@ def test_a_spool_holds_no_plaintext_on_disk_and_gives_it_back_whole(settings):
     assert list(Path(settings.CORRIDOR_EVIDENCE_DIR).rglob("*spool-*")) == []  # no name left
     assert b"".join(spool.chunks()) == data
     assert spool._handle.closed
+
+
+def test_the_receive_form_still_checks_csrf_though_it_sets_its_handler_first(desk, settings):
+    # The view is csrf_exempt outside only to install the spooling handler before the body is
+    # read; the check runs inside. Without the token: refused, nothing received.
+    client = login(Client(), desk.lawyer)
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/evidence/items/new/", _receipt(desk))
+    assert response.status_code == 403
+    assert not EvidenceItem.objects.exists() and _disk(settings) == []
+    # With the token the form's page carries, it is received
+    page = client.get("/evidence/items/new/")
+    token = page.context["csrf_token"]
+    response = client.post(
+        "/evidence/items/new/", {**_receipt(desk), "csrfmiddlewaretoken": str(token)}
+    )
+    assert response.status_code == 302 and EvidenceItem.objects.count() == 1
