@@ -340,7 +340,7 @@ def package_export_plain(request: HttpRequest, package_id: uuid.UUID) -> HttpRes
         spool.discard()
         raise
     size = spool.size
-    response = StreamingHttpResponse(spool.chunks(), content_type="application/x-tar")
+    response = StreamingHttpResponse(spool.reading(), content_type="application/x-tar")
     response["Content-Length"] = str(size)
     response["Content-Disposition"] = f'attachment; filename="package-{package.pk}.tar"'
     return response  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ class Spool:
             self._handle.flush()
             self._closed_for_writing = True
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         """The bytes written, in order (once); the spool is closed at the end."""
         self.finish()
         self._handle.seek(0)
@@ -98,6 +98,24 @@ class Spool:
     def discard(self) -> None:
         self._handle.close()
         self._buffer.clear()
+
+    def reading(self) -> SpoolReading:
+        """The bytes written, for a streaming response: closing it (as Django does when the
+        response ends, read to the end or not) closes the spool."""
+        return SpoolReading(self)
+
+
+class SpoolReading:
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self._chunks = spool.chunks()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def close(self) -> None:
+        self._chunks.close()
+        self.spool.discard()
 
 
 class SpooledUpload(UploadedFile):

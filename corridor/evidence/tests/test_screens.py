@@ -426,3 +426,25 @@ def test_the_receive_form_still_checks_csrf_though_it_sets_its_handler_first(des
         "/evidence/items/new/", {**_receipt(desk), "csrfmiddlewaretoken": str(token)}
     )
     assert response.status_code == 302 and EvidenceItem.objects.count() == 1
+
+
+def test_a_plain_download_left_unread_still_closes_its_spool(desk, client, monkeypatch):
+    from corridor.evidence import screens
+    from corridor.evidence.spool import Spool
+
+    made: list[Spool] = []
+
+    class Watched(Spool):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(screens, "Spool", Watched)
+    _consent(desk)
+    package = _package(desk, items=[_item(desk)])
+    response = client.post(
+        f"/evidence/packages/{package.pk}/export-plain/", {"confirm": "unencrypted"}
+    )
+    assert response.status_code == 200 and not made[0]._handle.closed
+    response.close()  # the browser went away before reading it
+    assert made[0]._handle.closed
