@@ -180,6 +180,9 @@ CORRIDOR_KDF_MEMLIMIT = env_int("CORRIDOR_KDF_MEMLIMIT", 256 * 1024 * 1024)
 
 # Evidence files, sealed under their records' data keys (decision 0020).
 CORRIDOR_EVIDENCE_DIR = Path(env("CORRIDOR_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+# The largest evidence file the receive screen takes, in bytes (decision 0035); the proxy's
+# limit for /evidence/items/new/ must allow it (deploy/nginx).
+CORRIDOR_EVIDENCE_UPLOAD_MAX = env_int("CORRIDOR_EVIDENCE_UPLOAD_MAX", 200 * 1024 * 1024)
 
 # Audit checkpoint signing key (Ed25519 seed, 32 bytes hex). See docs/decisions/0003.
 CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")

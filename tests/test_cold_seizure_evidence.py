@@ -3,8 +3,9 @@
 database file or dump, evidence file, media file, log or anything else under var/.
 
 Mirrors tests/test_cold_seizure.py with its scanner (every encoding), writing through the
-evidence actions (the evidence screens are not built yet: decision 0020), committed, with
-every connection closed before the scan. Not vacuous: each marker is read back through the
+evidence actions (the screens' uploads and plain bags are covered by
+corridor/evidence/tests/test_screens.py, decision 0035), committed, with every connection
+closed before the scan. Not vacuous: each marker is read back through the
 vault first, and the evidence file is found where it is kept.
 """
 

@@ -580,3 +580,19 @@ def _plan_reads_audit(plan: Plan, actor_id: int) -> None:
 
 def plan_reads_audit(plan: Plan, actor_id: int) -> None:
     _plan_reads_audit(plan, actor_id)
+
+
+def package_export_plain_tar(*, actor_id: int, package: Package, out: IO[bytes]) -> Plan:
+    """The bare bag as one tar written into `out`, unencrypted: the screen's deliberate
+    choice, audited as `evidence_package.export_plain` like `package_export_plain`.
+
+    `out` is the caller's sealed spool (corridor.evidence.spool), never a plaintext file;
+    on any failure the custody links roll back, nothing is recorded and the caller
+    discards the spool, so nothing that looks like a package is left behind.
+    """
+    plan = package_plan(package)
+    _plan_reads_audit(plan, actor_id)
+    with transaction.atomic():
+        bag_write(_TarWriter(out, f"package-{package.pk}"), plan, actor_id=actor_id)
+    _recorded(plan, actor_id=actor_id, encrypted=False)
+    return plan

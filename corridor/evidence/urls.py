@@ -1,9 +1,22 @@
 from django.urls import path
 
-from corridor.evidence import views
+from corridor.evidence import screens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("items/new/", screens.item_new, name="item_new"),
     path("items/<uuid:item_id>/", views.item_detail, name="item"),
+    path("packages/new/", screens.package_new, name="package_new"),
     path("packages/<uuid:package_id>/", views.package_detail, name="package"),
+    path(
+        "packages/<uuid:package_id>/contents/",
+        screens.package_contents,
+        name="package_contents",
+    ),
+    path("packages/<uuid:package_id>/export/", screens.package_export, name="package_export"),
+    path(
+        "packages/<uuid:package_id>/export-plain/",
+        screens.package_export_plain,
+        name="package_export_plain",
+    ),
 ]

@@ -1,5 +1,5 @@
-"""The lawyer's evidence screens (read-only in this slice): items with their custody trail and
-packages with their redacted preview. Lawyers only (`evidence.view`), members of the record's
+"""The lawyer's evidence screens that read: items with their custody trail and packages with
+their redacted preview (the writes are in `screens`, decision 0035). Lawyers only (`evidence.view`), members of the record's
 compartment only (404 otherwise); every read is audited in the request (decision 0020)."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from corridor.audit.log import audit_record_many
 from corridor.cases.access import request_compartment_ids
 from corridor.evidence.actions import custody_check, custody_trail
 from corridor.evidence.models import EvidenceItem, Package
-from corridor.evidence.packages import package_plan, plan_reads_audit
 from corridor.vault import signing
 
 
@@ -72,6 +71,6 @@ def package_detail(request: HttpRequest, package_id: uuid.UUID) -> HttpResponse:
     ).first()
     if package is None:
         raise Http404
-    plan = package_plan(package)
-    plan_reads_audit(plan, staff_user(request).pk)
-    return render(request, "evidence/package.html", {"package": package, "plan": plan})
+    from corridor.evidence.screens import package_page  # the export forms live there
+
+    return package_page(request, package)

@@ -148,7 +148,12 @@ def _axe(page: Page) -> list[dict[str, Any]]:
 
 # Answers that are not pages: a file to download (Chromium aborts the navigation), an SVG
 # chart served for an <img> (its page, the charts page, is checked with it scaled to fit)
-NOT_PAGES = {"reports:donor_export-POST", "reports:chart_svg-GET"}
+NOT_PAGES = {
+    "reports:donor_export-POST",
+    "reports:chart_svg-GET",
+    "evidence:package_export-POST",
+    "evidence:package_export_plain-POST",
+}
 
 
 def _open(page: Page, visit: Visit) -> bool:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyrage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from corridor.evidence.actions import item_receive, package_choose, package_create
+from corridor.evidence.models import EvidenceItem, Package, PackageEntry, PackageExport
 from corridor.vault.keyring import keyring_activated
 from matrix_support import Row, World
 
 LAWYER = frozenset({"lawyer"})
 ITEM_TITLE = "Matrix-Evidence photograph of the bruises"
 RECIPIENT = "Matrix-Package recipient UN Working Group"
+RECEIVED_TITLE = "Matrix-Received medical record"
+NEW_RECIPIENT = "Matrix-New package for the OSCE"
+AGE_RECIPIENT = str(pyrage.x25519.Identity.generate().to_public())
 
 
 def build(world: World) -> None:
@@ -42,6 +49,23 @@ def _pk(name: str, key: str) -> Any:
     return lambda w: {key: w.extras["evidence"][name].pk}
 
 
+def _receipt(world: World) -> dict[str, Any]:
+    return {
+        "compartment": world.north.pk,
+        "file": SimpleUploadedFile("record.pdf", b"%PDF matrix", content_type="application/pdf"),
+        "title": RECEIVED_TITLE,
+        "received_from": "Matrix-Clinic",
+        "received_how": "post",
+    }
+
+
+def _package_of(world: World) -> Package:
+    return world.extras["evidence"]["package"]
+
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
 ROWS: list[Row] = [
     Row("evidence:home", "GET", LAWYER, shows=lambda w: ITEM_TITLE),
     Row(
@@ -59,5 +83,75 @@ ROWS: list[Row] = [
         outsider_status=404,
         kwargs=_pk("package", "package_id"),
         shows=lambda w: RECIPIENT,
+    ),
+    # The write screens (decision 0035)
+    Row("evidence:item_new", "GET", LAWYER),
+    Row(
+        "evidence:item_new",
+        "POST",
+        LAWYER,
+        status=302,
+        outsider_status=200,  # "North" is not a choice for them: the form refuses it
+        outsider_effect=False,
+        data=_receipt,
+        location=lambda w: rf"/evidence/items/{UUID}/",
+        effect=lambda w, s: EvidenceItem.objects.filter(size=len(b"%PDF matrix")).exists(),
+    ),
+    Row("evidence:package_new", "GET", LAWYER),
+    Row(
+        "evidence:package_new",
+        "POST",
+        LAWYER,
+        status=302,
+        outsider_status=200,
+        outsider_effect=False,
+        data=lambda w: {
+            "compartment": w.north.pk,
+            "recipient": NEW_RECIPIENT,
+            "recipient_kind": "international",
+            "language": "ru",
+        },
+        location=lambda w: rf"/evidence/packages/{UUID}/contents/",
+        effect=lambda w, s: Package.objects.filter(language="ru").exists(),
+    ),
+    Row(
+        "evidence:package_contents",
+        "GET",
+        LAWYER,
+        outsider_status=404,
+        kwargs=_pk("package", "package_id"),
+        shows=lambda w: ITEM_TITLE,
+    ),
+    Row(
+        "evidence:package_contents",
+        "POST",
+        LAWYER,
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_pk("package", "package_id"),
+        data=lambda w: {},  # nothing chosen: the package is emptied
+        location=lambda w: rf"/evidence/packages/{_package_of(w).pk}/",
+        effect=lambda w, s: not PackageEntry.objects.filter(package=_package_of(w)).exists(),
+    ),
+    Row(
+        "evidence:package_export",
+        "POST",
+        LAWYER,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_pk("package", "package_id"),
+        data=lambda w: {"recipients": AGE_RECIPIENT},
+        effect=lambda w, s: PackageExport.objects.filter(encrypted=True).exists(),
+    ),
+    Row(
+        "evidence:package_export_plain",
+        "POST",
+        LAWYER,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_pk("package", "package_id"),
+        data=lambda w: {"confirm": "unencrypted"},
+        effect=lambda w, s: PackageExport.objects.filter(encrypted=False).exists(),
     ),
 ]
