@@ -166,6 +166,12 @@ CORRIDOR_KDF_MEMLIMIT = env_int("CORRIDOR_KDF_MEMLIMIT", 256 * 1024 * 1024)
 
 # Evidence files, sealed under their records' data keys (decision 0020).
 CORRIDOR_EVIDENCE_DIR = Path(env("CORRIDOR_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+# RFC 3161 timestamps of package signatures (decision 0036): the PEM file of the CA (or the
+# TSA certificates) the organisation trusts, and optionally intermediates and the TSA's own
+# certificate when responses do not carry them; checked with the stock `openssl ts`.
+CORRIDOR_TSA_CA_FILE = env("CORRIDOR_TSA_CA_FILE")
+CORRIDOR_TSA_UNTRUSTED_FILE = env("CORRIDOR_TSA_UNTRUSTED_FILE")
+CORRIDOR_OPENSSL = env("CORRIDOR_OPENSSL", "openssl")
 
 # Audit checkpoint signing key (Ed25519 seed, 32 bytes hex). See docs/decisions/0003.
 CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")

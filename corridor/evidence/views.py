@@ -4,9 +4,10 @@ compartment only (404 otherwise); every read is audited in the request (decision
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,8 +21,14 @@ from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.access import request_compartment_ids
 from corridor.evidence.actions import custody_check, custody_trail, item_read
-from corridor.evidence.models import EvidenceItem, Package
+from corridor.evidence.models import EvidenceItem, Package, PackageExport
 from corridor.evidence.packages import _suffix, package_plan, plan_reads_audit
+from corridor.evidence.timestamps import (
+    MAX_RESPONSE_BYTES,
+    QUERY_HINT,
+    TimestampInvalid,
+    package_timestamp_import,
+)
 from corridor.evidence.working import (
     item_working_copy_make,
     working_copy_read,
@@ -154,4 +161,49 @@ def package_detail(request: HttpRequest, package_id: uuid.UUID) -> HttpResponse:
         raise Http404
     plan = package_plan(package)
     plan_reads_audit(plan, staff_user(request).pk)
-    return render(request, "evidence/package.html", {"package": package, "plan": plan})
+    return render(
+        request,
+        "evidence/package.html",
+        {"package": package, "plan": plan, "timestamp": _timestamp_panel(request, package)},
+    )
+
+
+def _timestamp_panel(request: HttpRequest, package: Package) -> dict[str, Any]:
+    """What the package page's trusted-time block shows (decision 0036)."""
+    latest = PackageExport.objects.filter(package=package).exclude(signature="").order_by("-at")
+    export = latest.first()
+    return {
+        "time": package.timestamp_time,
+        "over": package.timestamp_export,
+        "latest": export,
+        "latest_sha256": hashlib.sha256(export.signature.encode()).hexdigest() if export else "",
+        "query": QUERY_HINT,
+        "may_edit": staff_user(request).may("evidence.edit"),
+    }
+
+
+@require_POST
+@require_permission("evidence.edit")
+def package_timestamp(request: HttpRequest, package_id: uuid.UUID) -> HttpResponse:
+    """Import the TSA's response (.tsr) for the signature of one of the package's exports."""
+    package = Package.objects.filter(
+        pk=package_id, compartment_id__in=request_compartment_ids(request)
+    ).first()
+    if package is None:
+        raise Http404
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    upload = None
+    if length.isdigit() and int(length) <= MAX_RESPONSE_BYTES + 4096:
+        upload = request.FILES.get("response")
+    if upload is None or upload.size is None or upload.size > MAX_RESPONSE_BYTES:
+        messages.error(request, _("Choose the timestamp response file (.tsr) to upload."))
+        return redirect("evidence:package", package_id=package.pk)
+    try:
+        package_timestamp_import(
+            actor_id=staff_user(request).pk, package=package, response=upload.read()
+        )
+    except TimestampInvalid as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The timestamp was verified and kept."))
+    return redirect("evidence:package", package_id=package.pk)

@@ -123,4 +123,14 @@ ROWS: list[Row] = [
         kwargs=_pk("package", "package_id"),
         shows=lambda w: RECIPIENT,
     ),
+    # No file posted: a message and back to the package page, nothing stored
+    Row(
+        "evidence:package_timestamp",
+        "POST",
+        LAWYER,
+        status=302,
+        outsider_status=404,
+        kwargs=_pk("package", "package_id"),
+        location=lambda w: f"/evidence/packages/{w.extras['evidence']['package'].pk}/",
+    ),
 ]
