@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import bagit
+from django.conf import settings
 
 from corridor.core.archives import tar_extract_safely
 from corridor.evidence.actions import custody_check
@@ -60,7 +61,12 @@ def _timestamp_check(root: Path, public_key: bytes, package_id: str, tsa_ca: str
     if not tsa_ca:
         return f"timestamp: present, over {trusted!r}; the TSA's signature not checked (--tsa-ca)"
     try:
-        _index, info = timestamp_check(token, [signature], ca_file=tsa_ca)
+        _index, info = timestamp_check(
+            token,
+            [signature],
+            ca_file=tsa_ca,
+            untrusted_file=getattr(settings, "CORRIDOR_TSA_UNTRUSTED_FILE", ""),
+        )
     except TimestampInvalid as exc:
         raise BagInvalid(f"timestamp: {exc}") from exc
     return f"timestamp: good, {info.time.isoformat()} (RFC 3161), over {trusted!r}"

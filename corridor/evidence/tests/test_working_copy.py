@@ -17,11 +17,12 @@ from PIL import Image
 from conftest import login
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
-from corridor.evidence.actions import custody_check, custody_trail, item_receive
+from corridor.evidence.actions import custody_check, custody_trail, item_path, item_receive
 from corridor.evidence.models import CustodyEvent, EvidenceItem
 from corridor.evidence.packages import package_export_plain
 from corridor.evidence.tests.conftest import consented_package
 from corridor.evidence.working import item_working_copy_make, working_path
+from corridor.vault.files import SealedFileDamaged, sealed_file_read
 from corridor.vault.keyring import keyring_activated
 
 GPS_MARK = b"Corridor-GPS-Marker-Camera"
@@ -218,3 +219,12 @@ def test_a_package_carries_the_original_not_the_working_copy(desk, tmp_path):
     carried = (tmp_path / "bag" / "data" / "files" / f"{item.pk}.jpg").read_bytes()
     assert carried == original and GPS_MARK in carried
     assert [p.name for p in (tmp_path / "bag" / "data" / "files").iterdir()] == [f"{item.pk}.jpg"]
+
+
+def test_the_working_copy_never_opens_as_the_original(desk):
+    # The copy's chunks name `working_copy` in their associated data, the original's `file`
+    item = receive(desk, gps_jpeg())
+    with keyring_activated(desk.lawyer.keyring), pytest.raises(SealedFileDamaged):
+        list(sealed_file_read(item, working_path(item)))  # read as if it were the original
+    with keyring_activated(desk.lawyer.keyring), pytest.raises(SealedFileDamaged):
+        list(sealed_file_read(item, item_path(item), column="working_copy"))
