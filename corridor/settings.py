@@ -183,6 +183,12 @@ CORRIDOR_EVIDENCE_DIR = Path(env("CORRIDOR_EVIDENCE_DIR", str(VAR_DIR / "evidenc
 # The largest evidence file the receive screen takes, in bytes (decision 0035); the proxy's
 # limit for /evidence/items/new/ must allow it (deploy/nginx).
 CORRIDOR_EVIDENCE_UPLOAD_MAX = env_int("CORRIDOR_EVIDENCE_UPLOAD_MAX", 200 * 1024 * 1024)
+# RFC 3161 timestamps of package signatures (decision 0036): the PEM file of the CA (or the
+# TSA certificates) the organisation trusts, and optionally intermediates and the TSA's own
+# certificate when responses do not carry them; checked with the stock `openssl ts`.
+CORRIDOR_TSA_CA_FILE = env("CORRIDOR_TSA_CA_FILE")
+CORRIDOR_TSA_UNTRUSTED_FILE = env("CORRIDOR_TSA_UNTRUSTED_FILE")
+CORRIDOR_OPENSSL = env("CORRIDOR_OPENSSL", "openssl")
 
 # Audit checkpoint signing key (Ed25519 seed, 32 bytes hex). See docs/decisions/0003.
 CORRIDOR_AUDIT_SIGNING_KEY = env("CORRIDOR_AUDIT_SIGNING_KEY")

@@ -1,12 +1,14 @@
 """Cold seizure (T1) of evidence: markers typed into evidence files and their free-text fields
-(title, file name, who it came from, the receipt note, a package's recipient) are found in no
+(title, file name, who it came from, the receipt note, a package's recipient, a photo's
+EXIF) are found in no
 database file or dump, evidence file, media file, log or anything else under var/.
 
 Mirrors tests/test_cold_seizure.py with its scanner (every encoding), writing through the
 evidence actions (the screens' uploads and plain bags are covered by
 corridor/evidence/tests/test_screens.py, decision 0035), committed, with every connection
-closed before the scan. Not vacuous: each marker is read back through the
-vault first, and the evidence file is found where it is kept.
+closed before the scan. Not vacuous: each marker is read back through the vault first, and
+the evidence file is found where it is kept; the photo's working copy (decision 0036) is read
+back and a slice of its bytes is looked for in every sealed file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from corridor.documentation.consent import consent_record
 from corridor.evidence.actions import item_read, item_receive, package_choose, package_create
 from corridor.evidence.models import EvidenceItem, Package
 from corridor.evidence.packages import package_export_age
+from corridor.evidence.working import working_copy_read, working_path
 from corridor.vault.keyring import keyring_activated
 from corridor.vault.reads import reads_ledger
 
@@ -39,7 +42,23 @@ MARKERS = {
     "received from": f"Qxsister{TAG}",
     "note": f"Qxnote{TAG}",
     "recipient": f"Qxrecipient{TAG}",
+    "photo's EXIF": f"Qxcamera{TAG}",
 }
+
+
+def _photo_with_exif(make: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (96, 64), (120, 60, 90))
+    for x in range(96):  # pixels that vary, so the copy's bytes are its own
+        image.putpixel((x, x % 64), (x * 2, 255 - x, 40))
+    exif = Image.Exif()
+    exif[0x010F] = make
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,6 +102,17 @@ def test_evidence_reveals_no_marker_after_a_cold_seizure(org: Org, tmp_path: Pat
             note=MARKERS["note"],
             testimony=testimony,
         )
+        photo = item_receive(
+            actor_id=lawyer.user.pk,
+            compartment=docs,
+            pieces=[_photo_with_exif(MARKERS["photo's EXIF"])],
+            title="photo",
+            original_name="p.jpg",
+            media_type="image/jpeg",
+            received_from="x",
+            received_how="in_person",
+            testimony=testimony,
+        )
         package = package_create(
             actor_id=lawyer.user.pk,
             compartment=docs,
@@ -104,8 +134,17 @@ def test_evidence_reveals_no_marker_after_a_cold_seizure(org: Org, tmp_path: Pat
         assert stored.title == MARKERS["title"] and stored.original_name == MARKERS["file name"]
         assert b"".join(item_read(actor_id=lawyer.user.pk, item=stored)) == body
         assert Package.objects.get(pk=package.pk).recipient == MARKERS["recipient"]
+        # the photo's working copy is made and opens as an image, a slice of it in hand
+        photo = EvidenceItem.objects.get(pk=photo.pk)
+        assert photo.working_media_type == "image/jpeg"
+        copy = working_copy_read(actor_id=lawyer.user.pk, item=photo)
+        assert copy.startswith(b"\xff\xd8\xff")
+        copy_slice = copy[len(copy) // 2 : len(copy) // 2 + 24]
     evidence_files = _files_under(Path(settings.CORRIDOR_EVIDENCE_DIR))
     assert evidence_files, "the sealed evidence file is kept under var/"
+    assert working_path(photo) in evidence_files, "the working copy is kept under var/ too"
+    for path in evidence_files:  # the working copy's bytes are nowhere in clear
+        assert copy_slice not in path.read_bytes() and b"JFIF" not in path.read_bytes(), path
     alias_settings = dict(connection.settings_dict)
     connections.close_all()
     logs = _log_files()

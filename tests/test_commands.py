@@ -170,6 +170,13 @@ def test_it_creates_the_demo_once_and_prints_every_login() -> None:
     # When demo_setup runs on an empty database
     first = _run("demo_setup")
     counts = _counts()
+    # The photograph has its working copy; the medical record (text) a note why not
+    from corridor.evidence.models import EvidenceItem
+
+    assert set(EvidenceItem.objects.values_list("working_media_type", "working_note")) == {
+        ("image/jpeg", ""),
+        ("", "not_image"),
+    }
     # Then each demo user's passphrase, TOTP secret and otpauth URI are printed
     for username, _role, passphrase in DEMO_STAFF:
         assert re.search(rf"^  {username}\s+role \w+\s+passphrase: {passphrase}$", first, re.M)

@@ -1,5 +1,6 @@
 """The demo's evidence (decision 0020): a photograph and a medical record with their custody
-trails, a package to the Investigative Committee sent through the ombudsman (linked to that
+trails (the photograph with the working copy shown on screen, re-encoded without its EXIF
+and GPS position: decision 0036), a package to the Investigative Committee sent through the ombudsman (linked to that
 referral, whose answer says no investigation was opened) and a package to the UN Working
 Group on disappearances. Everyone is invented; the packages are encrypted with age to a demo
 recipient key, in var/demo-packages/."""
@@ -31,8 +32,15 @@ def _photograph() -> bytes:
     draw = ImageDraw.Draw(image)
     draw.ellipse((220, 160, 420, 320), fill=(120, 60, 90))
     draw.text((20, 20), "Demo: bruise, left forearm (invented)", fill=(240, 240, 240))
+    # As a phone would write it: the camera and where the photo was taken (invented), which
+    # the working copy shown on screen no longer carries (decision 0036).
+    exif = Image.Exif()
+    exif[0x010F] = "Demo phone maker"
+    exif[0x0110] = "Demo phone"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (43.0, 19.0, 3.0), 3: "E", 4: (45.0, 41.0, 37.0)})
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
+    image.save(out, "JPEG", quality=85, exif=exif.tobytes())
     return out.getvalue()
 
 

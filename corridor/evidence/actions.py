@@ -6,6 +6,7 @@ row that names it commits; a failed receipt leaves no file behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -139,7 +140,8 @@ def item_receive(
     testimony: Testimony | None = None,
     event: Event | None = None,
 ) -> EvidenceItem:
-    """Keep a file as received: sealed byte for byte, hashed on the way, its receipt logged."""
+    """Keep a file as received: sealed byte for byte, hashed on the way, its receipt logged;
+    then an image's working copy, re-encoded without metadata (`working.py`)."""
     errors = []
     if not title.strip():
         errors.append(_("Give the file a title."))
@@ -209,6 +211,12 @@ def item_receive(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    from corridor.evidence.working import item_working_copy_make
+
+    # The working copy of an image (decision 0036); the receipt stands without it (the
+    # cleaner was busy: the item page offers to make it later).
+    with contextlib.suppress(ValidationError):
+        item_working_copy_make(actor_id=actor_id, item=item)
     return item
 
 

@@ -42,6 +42,12 @@ class EvidenceItem(VaultRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     received_at = models.DateTimeField(default=timezone.now)
+    # The working copy shown on screen (an image re-encoded without metadata), sealed in its
+    # own file under the same data key; `working_note` says why there is none (a code).
+    working_sha256 = EncryptedTextField()
+    working_media_type = models.CharField(max_length=100, blank=True, default="")
+    working_size = models.PositiveBigIntegerField(default=0)
+    working_note = models.CharField(max_length=30, blank=True, default="")
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "testimony": OPERATIONAL,
@@ -50,6 +56,9 @@ class EvidenceItem(VaultRecord):
         "size": OPERATIONAL,
         "received_by": OPERATIONAL,
         "received_at": OPERATIONAL,
+        "working_media_type": OPERATIONAL,
+        "working_size": OPERATIONAL,
+        "working_note": OPERATIONAL,
     }
     AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("evidence_item", "pk"),)
 
@@ -63,6 +72,7 @@ class CustodyAction(models.TextChoices):
     DOWNLOADED = "downloaded", _("Downloaded")
     EXPORTED = "exported", _("Exported in a package")
     TRANSFERRED = "transferred", _("Transferred")
+    COPIED = "copied", _("Working copy made")
 
 
 class CustodyEvent(VaultRecord):
@@ -113,7 +123,13 @@ class Package(VaultRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    timestamp_token = models.BinaryField(null=True, blank=True)  # RFC 3161 response, imported
+    # An RFC 3161 timestamp response over the signature of one export (decision 0036),
+    # imported once verified, with the time the TSA vouches for.
+    timestamp_token = models.BinaryField(null=True, blank=True)
+    timestamp_time = models.DateTimeField(null=True, blank=True)
+    timestamp_export = models.ForeignKey(
+        "PackageExport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "recipient_kind": OPERATIONAL,
@@ -123,6 +139,8 @@ class Package(VaultRecord):
         "created_by": OPERATIONAL,
         "created_at": OPERATIONAL,
         "timestamp_token": OPERATIONAL,
+        "timestamp_time": OPERATIONAL,
+        "timestamp_export": OPERATIONAL,
     }
     AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("evidence_package", "pk"),)
 
@@ -161,6 +179,10 @@ class PackageExport(models.Model):
     encrypted = models.BooleanField()
     testimony_ids = models.JSONField(default=list)
     item_ids = models.JSONField(default=list)
+    # The export's signed tag manifest and its minisign signature (hashes and the package's
+    # id and date, nothing of its contents): what an RFC 3161 timestamp covers.
+    tagmanifest = models.TextField(blank=True, default="")
+    signature = models.TextField(blank=True, default="")
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "id": OPERATIONAL,
@@ -170,4 +192,6 @@ class PackageExport(models.Model):
         "encrypted": OPERATIONAL,
         "testimony_ids": OPERATIONAL,
         "item_ids": OPERATIONAL,
+        "tagmanifest": OPERATIONAL,
+        "signature": OPERATIONAL,
     }

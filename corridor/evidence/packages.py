@@ -24,6 +24,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,7 +50,7 @@ from corridor.evidence.models import (
     PackageExport,
     PackageStatus,
 )
-from corridor.evidence.verify import SIGNATURE_NAME
+from corridor.evidence.verify import SIGNATURE_NAME, TIMESTAMP_DIR, TIMESTAMP_NAME
 from corridor.vault import signing
 from corridor.vault.files import sealed_file_read
 
@@ -260,7 +261,7 @@ def _suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
 
 
-def _index_text(plan: Plan, created: str) -> str:
+def _index_text(plan: Plan, created: str, *, stamped: bool = False) -> str:
     with translation.override(plan.package.language):
         lines = [
             _("Evidence package %(id)s") % {"id": plan.package.pk},
@@ -294,6 +295,25 @@ def _index_text(plan: Plan, created: str) -> str:
             "  minisign -V -p corridor.pub -m <bag>/tagmanifest-sha256.txt",
             "",
         ]
+        if stamped:
+            stamped_at = plan.package.timestamp_time
+            when = (
+                stamped_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if stamped_at else ""
+            )
+            lines += [
+                _("Trusted time (RFC 3161)"),
+                _(
+                    "The folder %(dir)s holds the tag manifest and the signature of an earlier "
+                    "export of this package, and a timestamp authority's response over that "
+                    "signature: it proves the organisation had signed this package by %(time)s. "
+                    "They are listed in the tag manifests, so this bag's signature covers them."
+                )
+                % {"dir": f"{TIMESTAMP_DIR}/", "time": when},
+                f"  minisign -V -p corridor.pub -m <bag>/{TIMESTAMP_DIR}/tagmanifest-sha256.txt",
+                f"  openssl ts -verify -in <bag>/{TIMESTAMP_DIR}/{TIMESTAMP_NAME}"
+                f" -data <bag>/{TIMESTAMP_DIR}/{SIGNATURE_NAME} -CAfile tsa-ca.pem",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -365,8 +385,22 @@ def _hashed(chunks: Iterator[bytes], digests: list[Any]) -> Iterator[bytes]:
         yield chunk
 
 
+def _timestamp_tags(package: Package) -> list[tuple[str, bytes]]:
+    """The tag files of an earlier export's RFC 3161 timestamp (decision 0036): its tag
+    manifest, its signature and the TSA's response over that signature; none without one."""
+    export = package.timestamp_export
+    if not package.timestamp_token or export is None or not export.signature:
+        return []
+    return [
+        (f"{TIMESTAMP_DIR}/tagmanifest-sha256.txt", export.tagmanifest.encode("utf-8")),
+        (f"{TIMESTAMP_DIR}/{SIGNATURE_NAME}", export.signature.encode("ascii")),
+        (f"{TIMESTAMP_DIR}/{TIMESTAMP_NAME}", bytes(package.timestamp_token)),
+    ]
+
+
 def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
-    """Write the bag through `writer`; returns the tag manifest's SHA-256 (for the record)."""
+    """Write the bag through `writer`; returns its tag manifest and signature (kept with the
+    export: what an RFC 3161 timestamp of it covers)."""
     package = plan.package
     created = timezone.now().replace(microsecond=0).isoformat()
     manifests: dict[str, list[tuple[str, str]]] = {"sha256": [], "sha512": []}
@@ -422,7 +456,11 @@ def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
         "signing_key_id": signing.key_id_hex(signing.evidence_public_key()),
     }
     payload("package.json", json.dumps(description, ensure_ascii=False, indent=2).encode("utf-8"))
-    payload(f"index-{package.language}.txt", _index_text(plan, created).encode("utf-8"))
+    stamped = _timestamp_tags(package)
+    payload(
+        f"index-{package.language}.txt",
+        _index_text(plan, created, stamped=bool(stamped)).encode("utf-8"),
+    )
     tags: list[tuple[str, bytes]] = [
         ("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
         (
@@ -436,6 +474,7 @@ def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
     for algorithm in ("sha256", "sha512"):
         body = "".join(f"{digest}  {path}\n" for digest, path in manifests[algorithm])
         tags.append((f"manifest-{algorithm}.txt", body.encode("utf-8")))
+    tags += stamped
     for name, data in tags:
         writer.add_bytes(name, data)
     tag_manifests: dict[str, bytes] = {}
@@ -451,10 +490,10 @@ def bag_write(writer: Any, plan: Plan, *, actor_id: int) -> dict[str, str]:
     )
     writer.add_bytes(SIGNATURE_NAME, signature.encode("ascii"))
     writer.close()
-    return {"tagmanifest_sha256": hashlib.sha256(tag_manifests["sha256"]).hexdigest()}
+    return {"tagmanifest": tag_manifests["sha256"].decode("utf-8"), "signature": signature}
 
 
-def _recorded(plan: Plan, *, actor_id: int, encrypted: bool) -> None:
+def _recorded(plan: Plan, signed: dict[str, str], *, actor_id: int, encrypted: bool) -> None:
     with transaction.atomic():
         PackageExport.objects.create(
             package=plan.package,
@@ -462,6 +501,8 @@ def _recorded(plan: Plan, *, actor_id: int, encrypted: bool) -> None:
             encrypted=encrypted,
             testimony_ids=plan.testimony_ids,
             item_ids=[str(item.pk) for item, _meta in plan.items],
+            tagmanifest=signed["tagmanifest"],
+            signature=signed["signature"],
         )
         Package.objects.filter(pk=plan.package.pk).update(status=PackageStatus.EXPORTED)
         audit_record(
@@ -509,11 +550,14 @@ def package_export_age(
             failure.append(exc)
 
     thread = threading.Thread(target=encrypt, daemon=True)
+    signed: dict[str, str] = {}
     try:
         thread.start()
         try:
             with transaction.atomic(), open(write_fd, "wb", buffering=1 << 20) as pipe:
-                bag_write(_TarWriter(pipe, f"package-{package.pk}"), plan, actor_id=actor_id)
+                signed = bag_write(
+                    _TarWriter(pipe, f"package-{package.pk}"), plan, actor_id=actor_id
+                )
         finally:
             thread.join()
         if failure:
@@ -521,7 +565,7 @@ def package_export_age(
         os.replace(temporary, out)
     finally:
         temporary.unlink(missing_ok=True)
-    _recorded(plan, actor_id=actor_id, encrypted=True)
+    _recorded(plan, signed, actor_id=actor_id, encrypted=True)
     return plan
 
 
@@ -537,12 +581,12 @@ def package_export_plain(*, actor_id: int, package: Package, out: Path) -> Plan:
     temporary.mkdir(mode=0o700)
     try:
         with transaction.atomic():
-            bag_write(_DirWriter(temporary), plan, actor_id=actor_id)
+            signed = bag_write(_DirWriter(temporary), plan, actor_id=actor_id)
         os.replace(temporary, out)
     finally:
         if temporary.exists():
             shutil.rmtree(temporary)
-    _recorded(plan, actor_id=actor_id, encrypted=False)
+    _recorded(plan, signed, actor_id=actor_id, encrypted=False)
     return plan
 
 

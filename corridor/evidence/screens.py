@@ -248,6 +248,12 @@ def package_contents(request: HttpRequest, package_id: uuid.UUID) -> HttpRespons
     return render(request, "evidence/form.html", {"form": form, "title": title, "package": package})
 
 
+def _timestamp_panel(request: HttpRequest, package: Package) -> dict[str, Any]:
+    from corridor.evidence.views import _timestamp_panel as panel  # trusted time (0036)
+
+    return panel(request, package)
+
+
 def package_page(
     request: HttpRequest,
     package: Package,
@@ -272,6 +278,7 @@ def package_page(
             "public_key": signing.public_key_minisign(signing.evidence_public_key()),
             "exports": list(package.exports.order_by("at")),
             "errors": errors or [],
+            "timestamp": _timestamp_panel(request, package),
         },
     )
 

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("items/new/", screens.item_new, name="item_new"),
     path("items/<uuid:item_id>/", views.item_detail, name="item"),
+    path("items/<uuid:item_id>/working.img", views.item_working_image, name="item_working"),
+    path("items/<uuid:item_id>/working/", views.item_working_make, name="item_working_make"),
+    path("items/<uuid:item_id>/original", views.item_download, name="item_download"),
     path("packages/new/", screens.package_new, name="package_new"),
     path("packages/<uuid:package_id>/", views.package_detail, name="package"),
     path(
@@ -18,5 +21,10 @@ urlpatterns = [
         "packages/<uuid:package_id>/export-plain/",
         screens.package_export_plain,
         name="package_export_plain",
+    ),
+    path(
+        "packages/<uuid:package_id>/timestamp/",
+        views.package_timestamp,
+        name="package_timestamp",
     ),
 ]

@@ -82,7 +82,9 @@ class CleanFile:
     content: bytes
 
 
-def _kind(data: bytes) -> str | None:
+def content_kind(data: bytes) -> str | None:
+    """The kind of a file found from its first bytes (never its name): jpeg, png, gif, webp,
+    pdf, or None."""
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -128,7 +130,7 @@ def _clean_one(name: str, data: bytes, budget: RequestBudget, deadline: float) -
         raise refusal("empty")
     if len(data) > MAX_FILE_BYTES:
         raise refusal("file_too_large")
-    kind = _kind(data)
+    kind = content_kind(data)
     if kind is None:
         raise refusal("wrong_type")
     try:

@@ -28,8 +28,8 @@ class SealedFileDamaged(Exception):
     """The stored file is cut short, reordered or altered."""
 
 
-def _aad(record: Any, index: int, last: bool) -> bytes:
-    return field_aad(record, "file") + struct.pack(">Q?", index, last)
+def _aad(record: Any, index: int, last: bool, column: str) -> bytes:
+    return field_aad(record, column) + struct.pack(">Q?", index, last)
 
 
 def _rechunk(pieces: Iterable[bytes]) -> Iterator[bytes]:
@@ -42,8 +42,14 @@ def _rechunk(pieces: Iterable[bytes]) -> Iterator[bytes]:
     yield bytes(buffer)
 
 
-def sealed_file_write(record: Any, pieces: Iterable[bytes], path: Path) -> None:
-    """Write `pieces` sealed to `path` (a temporary name first, renamed when complete)."""
+def sealed_file_write(
+    record: Any, pieces: Iterable[bytes], path: Path, *, column: str = "file"
+) -> None:
+    """Write `pieces` sealed to `path` (a temporary name first, renamed when complete).
+
+    `column` names the file in the associated data: a record may hold several files (an
+    evidence item's original and its working copy), and a chunk of one never opens as the
+    other's."""
     key = record_data_key(record)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
@@ -53,11 +59,11 @@ def sealed_file_write(record: Any, pieces: Iterable[bytes], path: Path) -> None:
             index = 0
             current = next(chunks)
             for following in chunks:
-                sealed = crypto.aead_encrypt(key, current, _aad(record, index, False))
+                sealed = crypto.aead_encrypt(key, current, _aad(record, index, False, column))
                 handle.write(_LENGTH.pack(len(sealed)) + sealed)
                 index += 1
                 current = following
-            sealed = crypto.aead_encrypt(key, current, _aad(record, index, True))
+            sealed = crypto.aead_encrypt(key, current, _aad(record, index, True, column))
             handle.write(_LENGTH.pack(len(sealed)) + sealed)
             handle.flush()
             os.fsync(handle.fileno())
@@ -66,7 +72,7 @@ def sealed_file_write(record: Any, pieces: Iterable[bytes], path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def sealed_file_read(record: Any, path: Path) -> Iterator[bytes]:
+def sealed_file_read(record: Any, path: Path, *, column: str = "file") -> Iterator[bytes]:
     """The plaintext of the file, chunk by chunk; the read is noted for the audit check."""
     key = record_data_key(record)
     record_opened(record)
@@ -80,7 +86,7 @@ def sealed_file_read(record: Any, path: Path) -> Iterator[bytes]:
             sealed = handle.read(size)
             last = handle.peek(1) == b"" if hasattr(handle, "peek") else False
             try:
-                plain = crypto.aead_decrypt(key, sealed, _aad(record, index, last))
+                plain = crypto.aead_decrypt(key, sealed, _aad(record, index, last, column))
             except crypto.DecryptionError as exc:
                 raise SealedFileDamaged(f"{path.name}: chunk {index} does not open") from exc
             yield plain

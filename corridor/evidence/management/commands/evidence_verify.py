@@ -1,5 +1,6 @@
 """Check a bag (directory, tar, or with --identity the age file): manifests, signature and
-custody trails, naming the first thing wrong. Exit 0 if intact, 1 if not."""
+custody trails (and a timestamp it carries, with --tsa-ca), naming the first thing wrong.
+Exit 0 if intact, 1 if not."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.evidence.verify import BagInvalid, path_check
@@ -20,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--identity", type=Path, help="age identity file, for a .age file")
         parser.add_argument("--public-key", type=Path, help="minisign public key file to trust")
+        parser.add_argument(
+            "--tsa-ca",
+            help="CA file of the timestamp authority, to check a timestamp the bag carries "
+            "(default: CORRIDOR_TSA_CA_FILE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -43,7 +50,8 @@ class Command(BaseCommand):
                 raise CommandError("The identity file holds no AGE-SECRET-KEY.")
             identity = lines[0]
         try:
-            checked = path_check(path, public, identity)
+            tsa_ca = options["tsa_ca"] or settings.CORRIDOR_TSA_CA_FILE
+            checked = path_check(path, public, identity, tsa_ca)
         except BagInvalid as exc:
             self.stderr.write(f"INVALID: {exc}")
             sys.exit(1)
