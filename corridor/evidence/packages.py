@@ -637,6 +637,6 @@ def package_export_plain_tar(*, actor_id: int, package: Package, out: IO[bytes])
     plan = package_plan(package)
     _plan_reads_audit(plan, actor_id)
     with transaction.atomic():
-        bag_write(_TarWriter(out, f"package-{package.pk}"), plan, actor_id=actor_id)
-    _recorded(plan, actor_id=actor_id, encrypted=False)
+        signed = bag_write(_TarWriter(out, f"package-{package.pk}"), plan, actor_id=actor_id)
+    _recorded(plan, signed, actor_id=actor_id, encrypted=False)
     return plan
