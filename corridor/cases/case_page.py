@@ -22,7 +22,7 @@ from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.forms import ExpenseForm, StageMoveForm
 from corridor.cases.models import Case
-from corridor.cases.panels import case_panels_render
+from corridor.cases.panels import case_panels_render, case_summary_facts
 from corridor.cases.pipeline import moves_from
 from corridor.cases.timeline import case_timeline
 
@@ -91,12 +91,15 @@ def case_page_render(
         "timeline": case_timeline(transitions, timezone.now()),
         "move_forms": _move_forms(request, case, move_form),
         "move_errors": move_error.messages if move_error is not None else [],
+        "move_failed": move_form is not None or move_error is not None,
         "expenses": expenses,
         "expense_totals": _expense_totals(expenses),
         "expense_form": expense_form or (ExpenseForm() if may_expense else None),
         "may_edit": user.may("case.edit"),
         "may_assign": user.may("case.assign"),
         "panels": case_panels_render(request, case, panel_forms),
+        "summary_facts": case_summary_facts(request, case),
+        "days_in_stage": (timezone.now() - case.stage_entered_at).days,
         "failed_forms": list((panel_forms or {}).values()),  # for the error summary
     }
     return render(request, "cases/detail.html", context)

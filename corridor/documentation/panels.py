@@ -13,12 +13,16 @@ from collections.abc import Mapping
 from django import forms
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from corridor.accounts.decorators import staff_user
 from corridor.cases.access import request_compartment_ids
 from corridor.cases.models import Case
 from corridor.documentation.access import reads_audit
 from corridor.documentation.models import Act, Person, Testimony
+
+# Its id on the case page and its name in the page's list of sections
+SECTION = ("documentation", gettext_lazy("Documentation"))
 
 
 def case_panel(

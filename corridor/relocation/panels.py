@@ -14,12 +14,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.models import Case
 from corridor.relocation.forms import ApplicationForm, DocumentForm, TravelLegForm
 from corridor.relocation.models import Document
+
+# Its id on the case page and its name in the page's list of sections
+SECTION = ("relocation", gettext_lazy("Documents and travel"))
 
 
 @dataclass(frozen=True)

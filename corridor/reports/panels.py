@@ -8,12 +8,16 @@ from collections.abc import Mapping
 from django import forms
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from corridor.accounts.decorators import staff_user
 from corridor.accounts.models import User
 from corridor.audit.models import AuditEntry
 from corridor.audit.names import action_name
 from corridor.cases.models import Case
+
+# Its id on the case page and its name in the page's list of sections
+SECTION = ("case-audit", gettext_lazy("Who read or changed this"))
 
 SHOWN = 30
 

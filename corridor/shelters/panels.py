@@ -12,6 +12,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
@@ -22,6 +24,9 @@ from corridor.shelters.access import shelters_visible
 from corridor.shelters.forms import EndForm, PlaceForm, PlaceRequestForm
 from corridor.shelters.models import Decision, Placement, PlacementRequest
 from corridor.shelters.occupancy import StayStatus, stay_status
+
+# Its id on the case page and its name in the page's list of sections
+SECTION = ("shelter", gettext_lazy("Shelter"))
 
 
 @dataclass(frozen=True)
@@ -135,3 +140,24 @@ def _audit_reads(
             object_type="shelter",
             object_ids=sorted(shelter_ids),
         )
+
+
+def case_summary(request: HttpRequest, case: Case) -> list[tuple[str, str]]:
+    """The open stay's dates and days left before the cap (operational columns only)."""
+    if case.compartment_id not in request_compartment_ids(request):
+        return []
+    stay = case.placements.filter(ends_on__isnull=True).order_by("-starts_on").first()
+    if stay is None:
+        return []
+    left = (stay.cap_on - timezone.localdate()).days
+    text = _("since %(start)s, planned until %(end)s") % {
+        "start": f"{stay.starts_on:%Y-%m-%d}",
+        "end": f"{stay.planned_end:%Y-%m-%d}",
+    }
+    if left < 0:
+        text += " · " + ngettext("%(n)d day over the cap", "%(n)d days over the cap", -left) % {
+            "n": -left
+        }
+    else:
+        text += " · " + ngettext("%(n)d day left", "%(n)d days left", left) % {"n": left}
+    return [(str(_("In a shelter")), text)]

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from django import forms
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
@@ -19,6 +21,9 @@ from corridor.cases.models import Case
 from corridor.tasks.access import compartment_members
 from corridor.tasks.forms import CheckInForm, ScheduleForm, TaskForm
 from corridor.tasks.models import CheckIn
+
+# Its id on the case page and its name in the page's list of sections
+SECTION = ("tasks", gettext_lazy("Tasks and check-ins"))
 
 DONE_SHOWN = 10
 CHECKINS_SHOWN = 5  # the latest check-ins of each schedule, with their notes
@@ -92,3 +97,31 @@ def case_panel(
         "open_alerts": case.alerts.filter(resolved_at__isnull=True).count(),
     }
     return render_to_string("tasks/panel.html", context, request=request)
+
+
+def case_summary(request: HttpRequest, case: Case) -> list[tuple[str, str]]:
+    """Open tasks (how many overdue) and the next check-in, for the case page's summary: two
+    queries on operational columns, nothing decrypted."""
+    if case.compartment_id not in request_compartment_ids(request):
+        return []
+    today = timezone.localdate()
+    counts = case.tasks.filter(done_at__isnull=True).aggregate(
+        n=Count("id"), late=Count("id", filter=Q(due_on__lt=today))
+    )
+    facts = [
+        (
+            str(_("Open tasks")),
+            ngettext("%(n)d, %(late)d overdue", "%(n)d, %(late)d overdue", counts["n"]) % counts
+            if counts["late"]
+            else str(counts["n"]),
+        )
+    ]
+    schedule = case.checkin_schedules.filter(active=True).order_by("next_due_at").first()
+    if schedule is None:
+        facts.append((str(_("Next check-in")), str(_("none agreed"))))
+    else:
+        due = f"{timezone.localtime(schedule.next_due_at):%Y-%m-%d %H:%M}"
+        if schedule.missed:
+            due = _("%(due)s, missed") % {"due": due}
+        facts.append((str(_("Next check-in")), due))
+    return facts

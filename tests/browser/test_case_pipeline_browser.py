@@ -66,15 +66,20 @@ def _in_english(browsing: Browsing) -> None:
 
 
 def _stage(page: Page) -> Locator:
-    return page.locator("main tr:has(> th:text-is('Stage')) > td")
+    """The stage in the summary at the top of the case page."""
+    return page.locator("main #summary div:has(> dt:text-is('Stage')) > dd")
 
 
 def _timeline(page: Page) -> Locator:
     """The data rows of the case page's timeline, oldest first."""
-    return page.locator("main h2:text-is('Timeline') + .card tr:has(td)")
+    return page.locator("main #timeline .card tr:has(td)")
 
 
 def _move_form(page: Page, stage: str) -> Locator:
+    """The form of the move to `stage`, unfolded from behind its "Choose the next step"."""
+    moves = page.locator("#moves details")
+    if moves.count() and moves.get_attribute("open") is None:
+        moves.locator("summary").click()
     return page.locator(f"form.move:has(input[name=to_stage][value={stage}])")
 
 
@@ -179,7 +184,7 @@ def test_it_finds_a_person_by_latin_name_and_moves_the_case_to_arrived(
     moves = [text.split("\t")[1] for text in rows.evaluate_all(_ROW_TEXT)]
     assert moves[0] == "Request"
     assert moves[-1] == "Departure → Arrived"
-    expect(page.locator("main h2:text-is('Timeline') + .card .tag")).to_have_count(0)
+    expect(page.locator("main #timeline .card .tag")).to_have_count(0)
     assert Case.objects.get(pk=case.pk).stage == "arrived"
     _assert_same_origin(browsing)
 
@@ -281,7 +286,9 @@ def test_it_sends_a_case_back_on_a_refused_visa_and_a_failed_flight(
     expect(page.locator("#relocation")).to_contain_text("Failed")
     browsing.screenshot("pipeline-flight-failed")
 
-    # When the board's approved place is taken, with the case moved in the same step
+    # When the board's approved place is taken (behind its "Place" step), with the case moved
+    # in the same step
+    page.locator("#shelter details:has(form[action*='/place/']) > summary").click()
     place = page.locator("#shelter form[action*='/place/']")
     expect(place.locator("input[name=place-move_case]")).to_be_checked()
     place.locator("button").click()

@@ -146,7 +146,7 @@ def test_it_checks_a_decision_against_the_stage_the_case_is_at_when_locked(
     assert response.status_code == 200
     page = response.content.decode()
     assert "The case has moved on since this page was opened" in page
-    assert "<td>Vetting <span" in page  # the page shows where the case is now
+    assert "<dd>Vetting <span" in page  # the page shows where the case is now
     assert Case.objects.get(pk=case.pk).stage == "vetting"
     assert not CaseTransition.objects.filter(case=case, to_stage="accepted", seq__gt=5).exists()
 
@@ -361,6 +361,9 @@ def test_it_shows_the_panels_of_other_apps_and_never_hides_a_broken_one(
     monkeypatch.setattr(panels, "CASE_PANELS", ["corridor.cases.tests.panel_sample"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="sample-panel">request</section>' in page
+    # named in the list of sections, its facts in the summary
+    assert '<a href="#sample">Sample section</a>' in page
+    assert "<dt>Sample fact</dt><dd>stage request</dd>" in page
     # A panel module that is missing, or whose own import is broken, is not silently skipped
     for name in ("corridor.cases.tests.not_a_panel", "corridor.cases.tests.panel_broken"):
         monkeypatch.setattr(panels, "CASE_PANELS", [name])
@@ -369,11 +372,17 @@ def test_it_shows_the_panels_of_other_apps_and_never_hides_a_broken_one(
 
 
 def test_it_lists_every_panel_module_of_the_project() -> None:
-    # The real panels: each module exists and offers case_panel
+    # The real panels: each module exists, offers case_panel and names its section
     import importlib
 
+    anchors = []
     for name in panels.CASE_PANELS:
-        assert callable(importlib.import_module(name).case_panel), name
+        module = importlib.import_module(name)
+        assert callable(module.case_panel), name
+        anchor, title = module.SECTION
+        assert anchor and str(title), name
+        anchors.append(anchor)
+    assert len(set(anchors)) == len(anchors)
 
 
 def test_it_filters_the_list_by_country_overdue_tasks_and_open_alerts(desk: Desk) -> None:
