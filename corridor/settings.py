@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "corridor.reports",
     "corridor.figures",
     "corridor.notices",
+    "corridor.demo",
 ]
 
 MIDDLEWARE = [

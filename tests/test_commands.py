@@ -18,7 +18,7 @@ from corridor.accounts.models import User
 from corridor.accounts.roles import Role
 from corridor.cases.actions import case_create
 from corridor.cases.models import Case
-from corridor.core.demo import DEMO_STAFF
+from corridor.demo.build import DEMO_STAFF
 from corridor.vault.actions import compartment_create, user_keys_unlock
 from corridor.vault.keyring import Keyring, NotAMember, keyring_activated
 from corridor.vault.models import Compartment, KeyWrap, Membership, Organisation

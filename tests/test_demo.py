@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from corridor.cases.models import Case, CaseTransition
-from corridor.core.demo import demo_create
+from corridor.demo.build import demo_create
 from corridor.documentation.consent import consent_for
 from corridor.documentation.models import (
     Act,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from corridor.audit.checkpoints import audit_key_pin
-from corridor.core.demo import demo_create, demo_logins
+from corridor.demo.build import demo_create, demo_logins
 from corridor.vault.models import Organisation
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from corridor.core.demo import DEMO_STAFF
+from corridor.demo.build import DEMO_STAFF
 
 
 class Command(BaseCommand):

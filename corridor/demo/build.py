@@ -18,10 +18,10 @@ from corridor.accounts.models import User
 from corridor.accounts.roles import Role
 from corridor.cases.crosscheck import cross_sources_fill
 from corridor.cases.models import Case
-from corridor.core.demo_documentation import demo_documentation_build
-from corridor.core.demo_evidence import demo_evidence_build
-from corridor.core.demo_intake import demo_intake_build
-from corridor.core.demo_pipeline import demo_pipeline_build
+from corridor.demo.documentation import demo_documentation_build
+from corridor.demo.evidence import demo_evidence_build
+from corridor.demo.intake import demo_intake_build
+from corridor.demo.pipeline import demo_pipeline_build
 from corridor.vault.actions import compartment_create, user_recovery_kit_issue
 from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.models import Compartment
