@@ -23,4 +23,9 @@ def worker_beat(context: template.Context) -> dict[str, Any]:
     may = context.get("may") or frozenset()
     if not any(permission in may for permission in SHOWN_TO):
         return {"shown": False}
-    return {"shown": True, "status": worker_status(timezone.now())}
+    # the time zone's label, as every page shows it beside a time (reports' context processor)
+    return {
+        "shown": True,
+        "status": worker_status(timezone.now()),
+        "tz_label": context.get("tz_label", ""),
+    }

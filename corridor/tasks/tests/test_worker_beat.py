@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +18,8 @@ from django.utils import timezone
 
 from conftest import login
 from corridor.tasks.beat import worker_beat_record, worker_status
-from corridor.tasks.tests.conftest import Team
+from corridor.tasks.models import CheckInSchedule
+from corridor.tasks.tests.conftest import Team, schedule_missed
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +51,27 @@ def test_it_warns_once_three_intervals_passed_without_a_run(team: Team) -> None:
     # Then both pages warn, naming the time of the last pass
     for path in ("/tasks/alerts/", "/"):
         page = _page(client, path)
-        assert f"The worker has not run since {last:%Y-%m-%d %H:%M} UTC: {STALE}." in page
+        assert f"since {last:%Y-%m-%d %H:%M} (UTC, UTC+00:00): {STALE}." in page
+
+
+def test_it_names_the_organisations_time_zone_beside_every_time(team: Team, settings: Any) -> None:
+    # Given an organisation in Moscow, a worker that last ran five hours ago and a check-in
+    # schedule due an hour after that
+    settings.TIME_ZONE = "Europe/Moscow"
+    moscow = ZoneInfo("Europe/Moscow")
+    last = (timezone.now() - timedelta(hours=5)).replace(minute=0, second=0, microsecond=0)
+    worker_beat_record(at=last, interval=60)
+    schedule = schedule_missed(team)
+    due = last + timedelta(hours=1)
+    CheckInSchedule.objects.filter(pk=schedule.pk).update(next_due_at=due)
+    client = login(Client(), team.coordinator)
+    # Then the times are Moscow's, labelled as such, never called UTC
+    label = "(Europe/Moscow, UTC+03:00)"
+    alerts = _page(client, "/tasks/alerts/")
+    assert f"since {last.astimezone(moscow):%Y-%m-%d %H:%M} {label}" in alerts
+    case_page = _page(client, f"/cases/{team.case.pk}/")
+    assert f"Next due {due.astimezone(moscow):%Y-%m-%d %H:%M} {label}" in case_page
+    assert "UTC." not in case_page and ":00 UTC" not in alerts + case_page
 
 
 def test_it_does_not_warn_within_three_intervals(team: Team) -> None:
