@@ -119,6 +119,8 @@ def admin_client(org: Org) -> tuple[Client, dict[str, Any]]:
         "kind": "funnel",
         "report_id": 0,
         "release_id": uuid.uuid4(),
+        # cases: an expense of nothing (404, with headers)
+        "expense_id": uuid.uuid4(),
     }
     return login(Client(), org.admin), samples
 

@@ -162,7 +162,11 @@ def _open(page: Page, visit: Visit) -> bool:
         return False
     try:
         if visit.data is None:
-            page.goto(visit.path)
+            response = page.goto(visit.path)
+            # an image served for an <img> (the working copy of evidence) is not a page: its
+            # page, the item's, is checked with it
+            if response is not None and "html" not in response.headers.get("content-type", ""):
+                return False
         else:
             page.goto(visit.start)
             with page.expect_navigation():
