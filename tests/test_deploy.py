@@ -2,23 +2,30 @@
 
 A worker that stops raises no alert for a missed check-in (issue 10, item 3): it runs under
 something that restarts it (deploy/supervise.sh for `make run`, systemd's Restart=always in
-production). Backups are encrypted or not made at all. The proxy logs no address. Where the
+production). The nightly backup is `manage.py backup`: encrypted and signed, media included. The proxy logs no address. Where the
 real tool is installed (nginx, tor, age, pg_dump) the files are checked by it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+from conftest import org_build
+from corridor.audit.checkpoints import signing_public_key
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -192,51 +199,121 @@ def test_it_passes_tor_own_check(tmp_path: Path) -> None:
 
 
 def _backup(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {"PATH": os.environ["PATH"], "CORRIDOR_BACKUP_DIR": str(tmp_path / "out"), **env}
-    return subprocess.run(
-        [str(DEPLOY / "backup.sh")], env=environ, capture_output=True, text=True, timeout=120
+    """deploy/backup.sh as the timer runs it, on the suite's database and var folder."""
+    environ = {
+        "PATH": os.environ["PATH"],
+        "CORRIDOR_PYTHON": sys.executable,
+        "CORRIDOR_BACKUP_DIR": str(tmp_path / "out"),
+        "CORRIDOR_VAR_DIR": str(settings.VAR_DIR),
+        "CORRIDOR_AUDIT_SIGNING_KEY": settings.CORRIDOR_AUDIT_SIGNING_KEY,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "corridor.settings",
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 - our own script
+        [str(DEPLOY / "backup.sh")], env=environ, capture_output=True, text=True, timeout=300
     )
-
-
-def test_it_refuses_to_back_up_without_encryption(tmp_path: Path) -> None:
-    # Given no encryption tool configured
-    result = _backup(tmp_path, DATABASE_URL="postgres://corridor@127.0.0.1:5432/corridor")
-    # Then nothing is dumped, and it says why
-    assert result.returncode == 1
-    assert "an unencrypted dump is never made" in result.stderr
-    out = tmp_path / "out"
-    assert not out.exists() or not any(out.iterdir())
 
 
 def _database_url() -> str:
     s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql" or not all(shutil.which(t) for t in ("age", "pg_dump")),
-    reason="needs PostgreSQL, pg_dump and age",
-)
-@pytest.mark.django_db
-def test_it_writes_only_an_encrypted_dump(tmp_path: Path) -> None:
-    # Given an age recipient whose private key is kept elsewhere
-    identity = tmp_path / "identity.txt"
+def _age_identity(tmp_path: Path, name: str) -> tuple[Path, str]:
+    identity = tmp_path / f"{name}.txt"
     subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    public = subprocess.run(
+        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return identity, public
+
+
+@pytest.fixture
+def signing_key(settings: Any) -> None:
+    settings.CORRIDOR_AUDIT_SIGNING_KEY = "ab" * 32  # never the key file in var/
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_backup_refuses_a_recipient_that_is_not_an_age_key(
+    tmp_path: Path, signing_key: None
+) -> None:
+    # Given an organisation, and a recipients file with one good key and one typed wrong
+    org_build()
+    _identity, public = _age_identity(tmp_path, "good")
     recipients = tmp_path / "recipients.txt"
-    recipients.write_text(
-        subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True,
-                       text=True).stdout
-    )  # fmt: skip
-    # When the backup runs
-    result = _backup(
-        tmp_path, DATABASE_URL=_database_url(), CORRIDOR_BACKUP_AGE_RECIPIENTS=str(recipients)
+    recipients.write_text(f"# the board's key\n{public}\nage1notakey\n")
+    # When the nightly backup runs
+    result = _backup(tmp_path, CORRIDOR_BACKUP_AGE_RECIPIENTS=str(recipients))
+    # Then it fails, says which, and nothing is written: no file, no partial file
+    assert result.returncode != 0
+    assert "not an age X25519 recipient" in result.stderr, result.stderr
+    out = tmp_path / "out"
+    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+
+
+@pytest.mark.skipif(not shutil.which("age"), reason="needs the stock age")
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_backup_is_the_signed_age_backup_that_restore_reads(
+    tmp_path: Path, signing_key: None
+) -> None:
+    # Given an organisation with a media file, and a further recipient kept off the server
+    org_build()
+    media = Path(settings.MEDIA_ROOT) / "deploy-test"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "kept.bin").write_bytes(b"media bytes of the nightly backup")
+    identity, public = _age_identity(tmp_path, "board")
+    recipients = tmp_path / "recipients.txt"
+    recipients.write_text(f"{public}  # the board\n")
+    try:
+        # When the nightly backup runs twice with room for one
+        for _ in range(2):
+            result = _backup(
+                tmp_path, CORRIDOR_BACKUP_AGE_RECIPIENTS=str(recipients), CORRIDOR_BACKUP_KEEP="1"
+            )
+            assert result.returncode == 0, result.stderr
+            time.sleep(1.1)  # the file name holds the second
+    finally:
+        shutil.rmtree(media)
+    # Then one backup and its signature are kept, and nothing partial
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and names[0].endswith(".backup.age"), names
+    assert names[1] == names[0] + ".minisig"
+    backup = out / names[0]
+    # ... our verifier accepts it: two recipients, the recovery key and the board's
+    verify = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "backup_verify", str(backup)],
+        env=_backup_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert result.returncode == 0, result.stderr
-    # Then the one file written is not a dump until decrypted with that key
-    (dump,) = (tmp_path / "out").iterdir()
-    assert dump.name.endswith(".dump.age")
-    assert b"PGDMP" not in dump.read_bytes()
+    assert verify.returncode == 0 and "2 recipient(s)" in verify.stdout, verify
+    # ... it is no database in clear, and the stock age opens it with the board's identity
+    assert b"SQLite format" not in backup.read_bytes() and b"PGDMP" not in backup.read_bytes()
     clear = subprocess.run(
-        ["age", "--decrypt", "-i", str(identity), str(dump)], check=True, capture_output=True
-    ).stdout
-    assert clear.startswith(b"PGDMP")
+        ["age", "--decrypt", "-i", str(identity), "-o", str(tmp_path / "b.tar"), str(backup)],
+        capture_output=True,
+        check=False,
+    )
+    assert clear.returncode == 0, clear.stderr
+    with tarfile.open(tmp_path / "b.tar") as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("MANIFEST.json").read())  # type: ignore[union-attr]
+        kept = [n for n in names if n.endswith("deploy-test/kept.bin")]
+        assert kept and tar.extractfile(kept[0]).read() == b"media bytes of the nightly backup"  # type: ignore[union-attr]
+    assert manifest["database"] in names
+
+
+def _backup_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "CORRIDOR_VAR_DIR": str(settings.VAR_DIR),
+        "CORRIDOR_AUDIT_SIGNING_KEY": settings.CORRIDOR_AUDIT_SIGNING_KEY,
+        "CORRIDOR_AUDIT_PUBLIC_KEY": signing_public_key().hex(),
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "corridor.settings",
+    }
