@@ -233,7 +233,13 @@ def name_close(
     return False
 
 
-def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
+def name_level(
+    left: ParsedName, right: ParsedName, exact_level: int, same_phone: bool = False
+) -> int:
+    """The names' level. With `same_phone` (both give the same number), the word-by-word
+    test for NAME_CLOSE runs even when no word agrees exactly (Junzsova Luiza, Luisa
+    Junussowa): two mistakes in one name, a typo beside a German spelling, are common among
+    requests from one phone, and such pairs are few, so testing them all costs little."""
     if not left.tokens or not right.tokens:
         return MISSING
     if left.tokens == right.tokens:
@@ -244,7 +250,11 @@ def name_level(left: ParsedName, right: ParsedName, exact_level: int) -> int:
     if level == NAME_SUBSET and _lone_word_with_patronymic(left, right):
         return NAME_CLOSE
     if level < NAME_SIMILAR and name_close(
-        left.typed, right.typed, left.coarse, right.coarse, aligned=level == NAME_ONE_WORD
+        left.typed,
+        right.typed,
+        left.coarse,
+        right.coarse,
+        aligned=level == NAME_ONE_WORD or same_phone,
     ):
         return NAME_CLOSE
     return level
@@ -279,6 +289,8 @@ def date_level(left: BirthDate, right: BirthDate) -> int:
         return MISSING
     years_apart = abs(left.year - right.year)
     if not left.is_full or not right.is_full:
+        if years_apart > 1 and _years_close(left.year, right.year):
+            return MISSING  # 14.02.87 and 1977: a digit apart, no evidence either way
         return {0: 1, 1: 2}.get(years_apart, 0)
     if left.month == right.month and left.day == right.day:
         if not years_apart:
@@ -331,7 +343,7 @@ def compare(
 ) -> Pattern:
     """The comparison vector of two records."""
     return (
-        name_level(name_a, name_b, exact_level),
+        name_level(name_a, name_b, exact_level, same_phone=bool(phone_a) and phone_a == phone_b),
         patronymic_level(
             name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
         ),

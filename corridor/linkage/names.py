@@ -71,6 +71,10 @@ _PATRONYMIC_SUFFIXES = tuple(
 )
 # "-ich" (Ильич) is only taken when no stronger patronymic is present: Babich is a surname.
 _WEAK_PATRONYMIC_SUFFIXES = (latin_key("ich"),)
+#: A patronymic with its vowel dropped or mistyped (Мурадвич, Иванвна, Ahmedvoich): taken only
+#: after the strong and weak suffixes found nothing, and of two words only when the other has
+#: no such ending.
+_MISTYPED_PATRONYMIC_SUFFIXES = tuple(latin_key(suffix) for suffix in ("vich", "vna", "voich"))
 _SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev", "ova", "eva", "in", "ina"))
 # Quotes are not separators: schemes write the hard sign as " (Pod"yachev).
 _SEPARATORS = re.compile(r"[\-‐‑–—_,./\\()«»]+")
@@ -200,13 +204,20 @@ def _split_patronymic(keys: list[str]) -> tuple[list[str], str]:
             rest = keys[: index - 1] + keys[index + 1 :]
             return rest, keys[index - 1] + key
     if len(keys) == 2:
-        strong = [index for index, key in enumerate(keys) if key.endswith(_PATRONYMIC_SUFFIXES)]
-        if len(strong) == 1 and len(keys[strong[0]]) > 6:
-            return [keys[1 - strong[0]]], keys[strong[0]]
+        for suffixes in (_PATRONYMIC_SUFFIXES, _MISTYPED_PATRONYMIC_SUFFIXES):
+            strong = [index for index, key in enumerate(keys) if key.endswith(suffixes)]
+            if len(strong) == 1 and len(keys[strong[0]]) > 6:
+                return [keys[1 - strong[0]]], keys[strong[0]]
+            if strong:
+                break
         return keys, ""
     if len(keys) < 3:
         return keys, ""
-    for suffixes in (_PATRONYMIC_SUFFIXES, _WEAK_PATRONYMIC_SUFFIXES):
+    for suffixes in (
+        _PATRONYMIC_SUFFIXES,
+        _WEAK_PATRONYMIC_SUFFIXES,
+        _MISTYPED_PATRONYMIC_SUFFIXES,
+    ):
         candidates = [index for index, key in enumerate(keys) if key.endswith(suffixes)]
         if len(candidates) == 1:
             index = candidates[0]
@@ -216,11 +227,35 @@ def _split_patronymic(keys: list[str]) -> tuple[list[str], str]:
     return keys, ""
 
 
+#: Shortest part a word is split into at a capital after a small letter.
+_CAMEL_PART = 3
+
+
+def _camel_split(word: str) -> list[str]:
+    """Two words typed without the space between them, each with its capital (ХасановРуслан,
+    MagomedovIslam): split where a capital follows a small letter, when both parts are words
+    of three letters or more. A stray capital (АлиеВ) or a name like McLean stays whole."""
+    parts, start = [], 0
+    for i in range(1, len(word)):
+        capital = word[i].isupper() and word[i - 1].islower()
+        if capital and i - start >= _CAMEL_PART and len(word) - i >= _CAMEL_PART:
+            parts.append(word[start:i])
+            start = i
+    return [*parts, word[start:]]
+
+
 def name_words(raw: str) -> list[str]:
-    """The words of a raw name after Unicode, mixed-script and keyboard-layout repair."""
+    """The words of a raw name after Unicode, mixed-script and keyboard-layout repair, with
+    words glued by their capitals split."""
     text = unicodedata.normalize("NFKC", raw)
     words = keyboard_layout_repair([mixed_script_repair(word) for word in text.split()])
-    return [part for word in words for part in _SEPARATORS.split(word) if part]
+    return [
+        piece
+        for word in words
+        for part in _SEPARATORS.split(word)
+        if part
+        for piece in _camel_split(part)
+    ]
 
 
 _SIBILANTS = re.compile(r"dsH|sH|[ZC]")

@@ -81,3 +81,80 @@ def test_it_compares_dates_in_every_reading(left: str, right: str, level: int) -
 )
 def test_it_reads_every_phone_format_as_one_number(written: str) -> None:
     assert phone_normalise(written) == "+79884841511"
+
+
+# --- two mistakes at once, beside one phone (issue 15, second pass) ---------------------------
+
+
+def _compare(left: str, right: str, phone_left: str, phone_right: str) -> tuple[int, ...]:
+    from corridor.linkage.compare import compare
+
+    return compare(
+        name_parse(left),
+        name_parse(right),
+        NAME_EXACT,
+        date_parse(""),
+        date_parse(""),
+        phone_normalise(phone_left),
+        phone_normalise(phone_right),
+    )
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Юнзсова Луиза", "Luisa Aslanowna Junussowa"),  # a typo beside a German spelling
+        ("Жамалдаева Маликпа", "Malika Ruslanowna Schamaldajewa"),  # the same, a woman's name
+    ],
+)
+def test_it_finds_names_with_two_mistakes_close_only_beside_the_same_phone(
+    left: str, right: str
+) -> None:
+    same = _compare(left, right, "+7 928 111-22-33", "8 928 111 22 33")
+    other = _compare(left, right, "+7 928 111-22-33", "8 928 444 55 66")
+    assert same[0] == NAME_CLOSE
+    assert other[0] < NAME_COMPATIBLE  # without the phone, no word agrees: not tested
+
+
+def test_it_keeps_different_people_on_one_phone_apart() -> None:
+    # a family shares a phone: the names differ in more than typos
+    pattern = _compare("Хеда Дудаева", "Ислам Дудаев", "89281112233", "+79281112233")
+    assert pattern[0] < NAME_COMPATIBLE
+
+
+@pytest.mark.parametrize(
+    ("glued", "other", "words"),
+    [
+        ("ДудаевИслам", "Ислам Рустамович", ["Дудаев", "Ислам"]),  # glued by its capitals
+        ("MusaevaKheda", "Kheda Musaeva", ["Musaeva", "Kheda"]),
+    ],
+)
+def test_it_splits_two_words_typed_without_a_space(
+    glued: str, other: str, words: list[str]
+) -> None:
+    from corridor.linkage.names import name_words
+
+    assert name_words(glued) == words
+    assert _level(glued, other) >= NAME_COMPATIBLE
+
+
+def test_it_leaves_a_stray_capital_or_a_short_part_whole() -> None:
+    from corridor.linkage.names import name_words
+
+    assert name_words("АлиеВ") == ["АлиеВ"]
+    assert name_words("McLean") == ["McLean"]
+
+
+@pytest.mark.parametrize(
+    ("name", "patronymic"),
+    [("Висаитов Мурадвич", "muradviH"), ("Хасанова Луиза Иванвна", "ivanvna")],
+)
+def test_it_reads_a_patronymic_with_its_vowel_dropped(name: str, patronymic: str) -> None:
+    assert name_parse(name).patronymic == patronymic
+
+
+def test_a_year_a_digit_apart_beside_a_full_date_is_no_contradiction() -> None:
+    from corridor.linkage.compare import MISSING
+
+    assert date_level(date_parse("14.02.1987"), date_parse("1977")) == MISSING
+    assert date_level(date_parse("14.02.1987"), date_parse("1964")) == 0  # still disagrees

@@ -253,6 +253,18 @@ SAME_PERSON_CLASSES = {
         ("Хизриев Анзор", "+79385551234"),
         ("[bphbtd fypjh", "8 938 555 12 34"),
     ),
+    "a typo beside a German spelling": (
+        ("Жамалдаева Маликпа", "+79385551234"),
+        ("Malika Ruslanowna Schamaldajewa", "8 938 555 12 34"),
+    ),
+    "glued by its capitals, surname dropped on the other side": (
+        ("ДудаевИслам", "+79385551234"),
+        ("Ислам Рустамович", "8 938 555 12 34"),
+    ),
+    "a patronymic with its vowel dropped": (
+        ("Висаитов Беслан Мурадович", "+79385551234"),
+        ("Висаитов Мурадвич", "8 938 555 12 34"),
+    ),
 }
 
 
