@@ -69,7 +69,9 @@ def release_plan(release: Release) -> ReleasePlan:
     costs = []
     for key in release.tables:
         categories = table_categories(key, period)
-        costs.append((key, table_cost(categories, share), len(categories)))
+        costs.append(
+            (key, table_cost(categories, share, TABLES[key].contributions), len(categories))
+        )
     budget = budget_for_year(release.year)
     return ReleasePlan(costs, release.epsilon, budget.epsilon, budget_spent(budget))
 
@@ -137,7 +139,8 @@ def release_publish(*, actor_id: int, release_id: uuid.UUID) -> Release:
         values: list[ReleaseValue] = []
         for key in release.tables:
             categories = table_categories(key, period)
-            noisy, cost = table_release(TABLES[key].rows(period), categories, share)
+            table = TABLES[key]
+            noisy, cost = table_release(table.rows(period), categories, share, table.contributions)
             values += [
                 ReleaseValue(
                     release=release,

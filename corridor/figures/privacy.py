@@ -31,10 +31,14 @@ class TableCost:
     accuracy: int  # ± this, at 95%
 
 
-def _query(data: list[str], categories: Sequence[str], epsilon: float) -> Any:
+def _query(
+    data: list[str], categories: Sequence[str], epsilon: float, contributions: int = 1
+) -> Any:
+    """`contributions`: how many rows one person may add (the acts table: one per type of
+    act, bounded); OpenDP scales the noise to it."""
     context = dp.Context.compositor(
         data=data,
-        privacy_unit=dp.unit_of(contributions=1),
+        privacy_unit=dp.unit_of(contributions=contributions),
         privacy_loss=dp.loss_of(epsilon=epsilon),
         split_evenly_over=1,
         domain=dp.vector_domain(dp.atom_domain(T=str)),
@@ -52,20 +56,20 @@ def _cost(query: Any, epsilon: float) -> TableCost:
     return TableCost(epsilon, scale, math.floor(accuracy))
 
 
-def table_cost(categories: Sequence[str], epsilon: float) -> TableCost:
+def table_cost(categories: Sequence[str], epsilon: float, contributions: int = 1) -> TableCost:
     """The scale OpenDP would use for this table at `epsilon`, and its 95% accuracy, without
     drawing any noise (the data does not change either)."""
-    return _cost(_query([], categories, epsilon), epsilon)
+    return _cost(_query([], categories, epsilon, contributions), epsilon)
 
 
-def table_mechanism(categories: Sequence[str], epsilon: float) -> Any:
+def table_mechanism(categories: Sequence[str], epsilon: float, contributions: int = 1) -> Any:
     """The measurement a table's release runs (OpenDP's, resolved from the same query), for
     checking its stated accuracy over many draws."""
-    return _query([], categories, epsilon).resolve()
+    return _query([], categories, epsilon, contributions).resolve()
 
 
 def table_release(
-    rows: list[str], categories: Sequence[str], epsilon: float
+    rows: list[str], categories: Sequence[str], epsilon: float, contributions: int = 1
 ) -> tuple[list[int], TableCost]:
     """Noisy counts of `rows` (one public category per case) in the order of `categories`.
 
@@ -75,6 +79,6 @@ def table_release(
     """
     known = set(categories)
     data = [row for row in rows if row in known]
-    query = _query(data, categories, epsilon)
+    query = _query(data, categories, epsilon, contributions)
     cost = _cost(query, epsilon)
     return [max(int(n), 0) for n in query.release()], cost

@@ -62,9 +62,16 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 def _grouped(release: Release) -> list[tuple[Any, list[Any]]]:
+    """Each table with its values; a value's `label` is its category as shown (an act type's
+    name in the page's language, else the month or country code itself)."""
     by_table: dict[str, list[Any]] = defaultdict(list)
     for value in release.values.all():
         by_table[value.table].append(value)
+    for key, values in by_table.items():
+        labels = TABLES[key].category_labels
+        names = labels() if labels is not None else {}
+        for value in values:
+            value.label = names.get(value.category, value.category)
     return [(TABLES[key], by_table[key]) for key in release.tables]
 
 
