@@ -115,4 +115,15 @@ def test_it_makes_a_donor_report_and_shows_it_printable(org: Org, browsing: Brow
     expect(page.locator("main")).to_contain_text("Total 9000.00 RUB")
     expect(page.locator("main")).to_contain_text("1 RUB = 0.01 EUR")
     browsing.screenshot("donor-report")
+    # When it is printed (or saved as PDF by the browser)
+    page.emulate_media(media="print")
+    # Then only the report shows: no navigation, no export forms, the tables whole
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("main form").first).to_be_hidden()
+    expect(page.locator("main table").first).to_be_visible()
+    expect(page.locator("h1")).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+    page.emulate_media(media="screen")
+    expect(page.locator("header.top")).to_be_visible()
     assert browsing.foreign_requests() == []
