@@ -24,7 +24,7 @@ from corridor.accounts.actions import organisation_init, staff_create
 from corridor.accounts.models import User
 from corridor.vault import actions as vault_actions
 from corridor.vault.actions import compartment_create, membership_grant, user_keys_unlock
-from corridor.vault.keyring import Keyring
+from corridor.vault.keyring import Keyring, NotAMember, keyring_activated, record_data_key
 from corridor.vault.models import Compartment
 from corridor.vault.reads import UnauditedRead
 
@@ -140,6 +140,16 @@ class Org:
 
 
 ADMIN_PASSPHRASE = "admin passphrase for tests"
+
+
+def opens_record(keyring: Keyring, record: Any) -> bool:
+    """Whether `keyring` opens the data key of `record` (read afresh from the database)."""
+    with keyring_activated(keyring):
+        try:
+            record_data_key(type(record)._default_manager.get(pk=record.pk))
+        except NotAMember:
+            return False
+    return True
 
 
 def org_build(name: str = "Test network", admin_username: str = "admin") -> Org:

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from test_role_matrix import CASE_NAME, _world_build
 
+from conftest import opens_record
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case
 from corridor.cases.search import search_filter
@@ -31,7 +32,7 @@ from corridor.intake.actions import attachment_open, submission_open
 from corridor.intake.models import Submission, SubmissionAttachment
 from corridor.vault import actions as vault_actions
 from corridor.vault.actions import _vault_models, user_keys_unlock
-from corridor.vault.keyring import Keyring, NotAMember, keyring_activated, record_data_key
+from corridor.vault.keyring import Keyring, NotAMember, keyring_activated
 from corridor.vault.models import KeyWrap, VaultRecord
 
 CHEAP = override_settings(
@@ -43,15 +44,6 @@ CHEAP = override_settings(
 
 def _records() -> list[VaultRecord]:
     return [r for m in _vault_models() for r in m._default_manager.only(*VaultRecord.KEY_FIELDS)]
-
-
-def _opens_record(keyring: Keyring, record: VaultRecord) -> bool:
-    with keyring_activated(keyring):
-        try:
-            record_data_key(type(record)._default_manager.get(pk=record.pk))
-        except NotAMember:
-            return False
-    return True
 
 
 def _opens_request(keyring: Keyring, submission: Submission) -> bool:
@@ -75,7 +67,7 @@ def _what_opens(private: dict[str, tuple[int, bytes]]) -> dict[tuple[str, str], 
     for name, (user_id, key) in private.items():
         keyring = Keyring(user_id=user_id, private_key=key)
         for record in records:
-            seen[(name, f"{record._meta.label}:{record.pk}")] = _opens_record(keyring, record)
+            seen[(name, f"{record._meta.label}:{record.pk}")] = opens_record(keyring, record)
         for request in requests:
             seen[(name, f"request:{request.pk}")] = _opens_request(keyring, request)
     return seen

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 
-from conftest import Org, login, org_build
+from conftest import Org, login, opens_record, org_build
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
 from corridor.cases.actions import case_create
@@ -27,7 +27,7 @@ from corridor.vault.actions import (
     recovery_private_key,
     user_keys_unlock,
 )
-from corridor.vault.keyring import Keyring, NotAMember, keyring_activated, record_data_key
+from corridor.vault.keyring import Keyring, keyring_activated
 from corridor.vault.models import KeyWrap, VaultRecord
 
 
@@ -51,12 +51,7 @@ def _opens(staff: Any, record: VaultRecord) -> bool:
         user_id=staff.user.pk,
         private_key=user_keys_unlock(user_id=staff.user.pk, passphrase=staff.passphrase),
     )
-    with keyring_activated(keyring):
-        try:
-            record_data_key(type(record)._default_manager.get(pk=record.pk))
-        except NotAMember:
-            return False
-    return True
+    return opens_record(keyring, record)
 
 
 def _all_records() -> list[VaultRecord]:
