@@ -29,7 +29,7 @@ from corridor.cases.forms import (
     ExpenseVoidForm,
     StageMoveForm,
 )
-from corridor.cases.models import Case
+from corridor.cases.models import Case, CaseAttachment
 from corridor.cases.pipeline import TransitionRefused, move_require, stage_expect
 from corridor.vault.models import Compartment
 
@@ -279,3 +279,74 @@ def expense_change(request: HttpRequest, case_id: uuid.UUID, expense_id: uuid.UU
             "failed_forms": [form] if form is not None else [],
         },
     )
+
+
+# --- the request's files, carried into the case (decision 0040) -----------------------------
+
+# An image needs nothing: no script, no style, no frame, no form; sandboxed (as evidence's).
+IMAGE_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
+# A PDF is drawn by the browser's own viewer. Chromium refuses to draw one in a sandboxed
+# document, and its viewer is a plugin: `object-src 'self'` lets this one document load it,
+# and nothing else (no script, style, image or frame from anywhere).
+PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+
+def _attachment_read(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID, verb: str
+) -> CaseAttachment:
+    """The file, if this user may see the person and holds the case's compartment key; the
+    read audited (`case_attachment.view` or `.download`) before its content is opened."""
+    case = case_for_user(request, case_id, permission="case.person")
+    attachment = CaseAttachment.objects.filter(pk=attachment_id, case=case).first()
+    if attachment is None:
+        raise Http404
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=staff_user(request).pk,
+            action=f"case_attachment.{verb}",
+            object_type="case_attachment",
+            object_ids=[str(attachment.pk)],
+        )
+    return attachment
+
+
+def _file_response(attachment: CaseAttachment, disposition: str, policy: str) -> HttpResponse:
+    extension = EXTENSIONS.get(attachment.media_type, "bin")
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.media_type)
+    # The name the requester gave stays out of the headers; the type gives the extension.
+    response.headers["Content-Disposition"] = f'{disposition}; filename="attachment.{extension}"'
+    response.headers["Content-Security-Policy"] = policy
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET"])
+@require_permission("case.person")
+def case_attachment(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """The file shown by the browser itself: an image for the case page's <img>, a PDF in
+    the browser's viewer. Same origin, never cached, each view audited."""
+    attachment = _attachment_read(request, case_id, attachment_id, "view")
+    if attachment.media_type not in EXTENSIONS:
+        raise Http404
+    pdf = attachment.media_type == "application/pdf"
+    return _file_response(attachment, "inline", PDF_POLICY if pdf else IMAGE_POLICY)
+
+
+@require_http_methods(["GET"])
+@require_permission("case.person")
+def case_attachment_download(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """The same file as a download."""
+    attachment = _attachment_read(request, case_id, attachment_id, "download")
+    return _file_response(attachment, "attachment", IMAGE_POLICY)
