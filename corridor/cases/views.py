@@ -285,10 +285,10 @@ def expense_change(request: HttpRequest, case_id: uuid.UUID, expense_id: uuid.UU
 
 # An image needs nothing: no script, no style, no frame, no form; sandboxed (as evidence's).
 IMAGE_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
-# A PDF is drawn by the browser's own viewer. Chromium refuses to draw one in a sandboxed
-# document, and its viewer is a plugin: `object-src 'self'` lets this one document load it,
-# and nothing else (no script, style, image or frame from anywhere).
-PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+# A PDF is drawn by the browser's own viewer, which needs nothing of the document either:
+# Chromium 156 draws it under this policy, sandboxed, with no violation reported
+# (tests/browser/test_case_attachments_browser.py); it may not be framed (decision 0040).
+PDF_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
