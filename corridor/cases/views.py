@@ -31,6 +31,7 @@ from corridor.cases.forms import (
 )
 from corridor.cases.models import Case, CaseAttachment
 from corridor.cases.pipeline import TransitionRefused, move_require, stage_expect
+from corridor.core.inline import EXTENSIONS, file_response
 from corridor.vault.models import Compartment
 
 PAGE_SIZE = 50
@@ -283,20 +284,6 @@ def expense_change(request: HttpRequest, case_id: uuid.UUID, expense_id: uuid.UU
 
 # --- the request's files, carried into the case (decision 0040) -----------------------------
 
-# An image needs nothing: no script, no style, no frame, no form; sandboxed (as evidence's).
-IMAGE_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
-# A PDF is drawn by the browser's own viewer, which needs nothing of the document either:
-# Chromium 156 draws it under this policy, sandboxed, with no violation reported
-# (tests/browser/test_case_attachments_browser.py); it may not be framed (decision 0040).
-PDF_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "application/pdf": "pdf",
-}
-
 
 def _attachment_read(
     request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID, verb: str
@@ -317,17 +304,6 @@ def _attachment_read(
     return attachment
 
 
-def _file_response(attachment: CaseAttachment, disposition: str, policy: str) -> HttpResponse:
-    extension = EXTENSIONS.get(attachment.media_type, "bin")
-    response = HttpResponse(bytes(attachment.content), content_type=attachment.media_type)
-    # The name the requester gave stays out of the headers; the type gives the extension.
-    response.headers["Content-Disposition"] = f'{disposition}; filename="attachment.{extension}"'
-    response.headers["Content-Security-Policy"] = policy
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @require_http_methods(["GET"])
 @require_permission("case.person")
 def case_attachment(
@@ -338,8 +314,7 @@ def case_attachment(
     attachment = _attachment_read(request, case_id, attachment_id, "view")
     if attachment.media_type not in EXTENSIONS:
         raise Http404
-    pdf = attachment.media_type == "application/pdf"
-    return _file_response(attachment, "inline", PDF_POLICY if pdf else IMAGE_POLICY)
+    return file_response(bytes(attachment.content), attachment.media_type, inline=True)
 
 
 @require_http_methods(["GET"])
@@ -349,4 +324,4 @@ def case_attachment_download(
 ) -> HttpResponse:
     """The same file as a download."""
     attachment = _attachment_read(request, case_id, attachment_id, "download")
-    return _file_response(attachment, "attachment", IMAGE_POLICY)
+    return file_response(bytes(attachment.content), attachment.media_type, inline=False)
