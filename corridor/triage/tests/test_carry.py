@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from conftest import Staff, login
 from corridor.audit.models import AuditEntry
@@ -15,6 +16,7 @@ from corridor.cases.models import Case, CaseAttachment, CaseRequest, RequestChan
 from corridor.intake.actions import attachment_open
 from corridor.intake.models import Channel, SubmissionAttachment
 from corridor.intake.tests.images import jpeg_with_gps, pdf_with_metadata
+from corridor.lifecycle.retention import Due, record_purge
 from corridor.triage import actions
 from corridor.vault import crypto
 from corridor.vault.keyring import (
@@ -208,3 +210,26 @@ def test_a_member_of_the_case_compartment_opens_each_file_inline_and_audited(des
         ("case_attachment.view", str(pdf.pk)),
         ("case_attachment.download", str(pdf.pk)),
     ]
+
+
+def test_a_purged_case_takes_its_carried_request_and_files_with_it(desk: Desk) -> None:
+    # Given an accepted case with its request and files carried in
+    case = _accepted(desk)
+    # When retention purges the case (decision 0024)
+    due = Due(
+        object_type="case",
+        object_id=case.pk,
+        compartment_id=case.compartment_id,
+        rule="closed",
+        since=timezone.now(),
+        due_at=timezone.now(),
+        held=False,
+    )
+    assert record_purge(due) is not None
+    # Then the carried records' data keys are destroyed: even a member opens nothing
+    rows = [*CaseAttachment.objects.filter(case=case), *CaseRequest.objects.filter(case=case)]
+    assert len(rows) == 3
+    assert all(bytes(row.wrapped_data_key) == b"" for row in rows)
+    with keyring_activated(desk.caseworker.keyring):
+        assert CaseAttachment.objects.filter(case=case).first().content is None  # type: ignore[union-attr]
+        assert CaseRequest.objects.get(case=case).message is None
