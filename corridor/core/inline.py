@@ -3,9 +3,9 @@ browser's own viewer (decision 0040).
 
 Only the types intake's cleaner produces are shown inline (images re-encoded from their
 pixels, PDFs rebuilt without scripts, forms or annotations: decision 0014), under a policy
-that allows nothing at all: no script, style, frame or form, a sandboxed document that
-cannot be framed by another page. Chromium 156 draws both under it with no violation
-reported (tests/browser/test_case_attachments_browser.py). Never cached, never sniffed; the
+that allows next to nothing: no script, frame, form or load from anywhere, a sandboxed
+document that another site cannot frame (an image document may style itself). Chromium 156
+draws both under it with no violation reported (tests/browser/test_case_attachments_browser.py). Never cached, never sniffed; the
 name the requester gave stays out of the headers, the type gives the extension.
 """
 
@@ -14,7 +14,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 # An image needs nothing; the page that holds it is this origin's (frame-ancestors 'self').
-IMAGE_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
+# Opened on its own, Chromium draws it in an image document of its own making whose <img>
+# carries style attributes (centring, background, zoom); `default-src 'none'` blocks them
+# and reports a violation per attribute. The document can hold nothing else (the type is
+# an image, never sniffed, re-encoded by the cleaner), so inline style is allowed and
+# nothing more: no script, no loads, sandboxed.
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
 # A PDF is its own page in the browser's viewer, which needs nothing of it either.
 PDF_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 EXTENSIONS = {

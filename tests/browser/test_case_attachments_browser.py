@@ -1,6 +1,7 @@
 """The files a request carried into its case, in a real browser (decision 0040): the case page
 draws the photo from this origin under its policy, and the PDF opens in the browser's own
-viewer, inline, without a download, with no policy violation reported."""
+viewer, inline, without a download, with no policy violation reported; the desk opens the
+request's files the same way."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import CaseAttachment
+from corridor.intake.tests.images import jpeg_with_gps, pdf_with_metadata
 from corridor.triage.tests.conftest import Desk, desk  # noqa: F401 (the fixture)
 from corridor.triage.tests.test_carry import _accepted
 
@@ -77,3 +79,35 @@ def test_it_shows_the_photo_on_the_case_page_and_opens_the_pdf_inline(
     # And each view was an audited read
     viewed = AuditEntry.objects.filter(action="case_attachment.view")
     assert {str(image.pk), str(pdf.pk)} <= set(viewed.values_list("object_id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_opens_a_requests_files_in_the_browser(
+    desk: Desk,  # noqa: F811
+    browsing: Browsing,
+) -> None:
+    # Given a request with a photo and a PDF, waiting at the desk
+    request = desk.submit(
+        message="Фото и справка",
+        attachments=[("фото.jpg", jpeg_with_gps()), ("справка.pdf", pdf_with_metadata())],
+    )
+    page = browsing.page
+    failed, refused, downloads = _watch(browsing)
+    _log_in(browsing, desk.first)
+    page.locator("header button", has_text="English").click()
+    page.goto(browsing.url(f"/triage/{request.pk}/"))
+    links = page.locator("a", has_text="Open in the browser")
+    assert links.count() == 2
+    kinds = set()
+    for index in range(2):
+        # When a desk member opens each file from the request page
+        page.goto(browsing.url(f"/triage/{request.pk}/"))
+        page.locator("a", has_text="Open in the browser").nth(index).click()
+        page.wait_for_url("**/view/")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
+        kinds.add(page.evaluate("document.contentType"))
+    # Then the browser shows both itself, with no download and no policy violation
+    assert kinds == {"image/jpeg", "application/pdf"}
+    assert downloads == [] and refused == [] and failed == []
+    assert AuditEntry.objects.filter(action="triage.attachment_view").count() == 2

@@ -11,6 +11,7 @@ from PIL import Image
 
 from conftest import login
 from corridor.audit.models import AuditEntry
+from corridor.core.inline import IMAGE_POLICY
 from corridor.intake.actions import submission_create
 from corridor.intake.models import SubmissionAttachment
 from corridor.triage.models import LinkageKey, SubmissionIndexed, SubmissionTerm
@@ -142,9 +143,7 @@ def test_it_shows_an_attachment_inline_under_a_policy_that_allows_nothing(desk: 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'inline; filename="attachment.png"'
-    assert response["Content-Security-Policy"] == (
-        "default-src 'none'; frame-ancestors 'self'; sandbox"
-    )
+    assert response["Content-Security-Policy"] == IMAGE_POLICY
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
     assert AuditEntry.objects.filter(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from conftest import Staff, login
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case, CaseAttachment, CaseRequest, RequestChannel
+from corridor.core.inline import IMAGE_POLICY
 from corridor.intake.actions import attachment_open
 from corridor.intake.models import Channel, SubmissionAttachment
 from corridor.intake.tests.images import jpeg_with_gps, pdf_with_metadata
@@ -190,7 +191,8 @@ def test_a_member_of_the_case_compartment_opens_each_file_inline_and_audited(des
     assert shown["Content-Disposition"].startswith("inline")
     assert shown["Cache-Control"] == "no-store"
     assert shown["X-Content-Type-Options"] == "nosniff"
-    assert shown["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'; sandbox"
+    assert shown["Content-Security-Policy"] == IMAGE_POLICY
+    assert "script-src" not in IMAGE_POLICY and "sandbox" in IMAGE_POLICY
     assert b"MarkerCam" not in shown.content and shown.content.startswith(b"\xff\xd8")
     opened = client.get(f"/cases/{case.pk}/attachments/{pdf.pk}/")
     assert opened["Content-Type"] == "application/pdf"
