@@ -7,7 +7,9 @@ for a move), and other apps' actions call these on behalf of a user their own vi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,15 +21,19 @@ from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import User
 from corridor.accounts.roles import PERMISSIONS
-from corridor.audit.log import audit_record
+from corridor.audit.log import audit_record, audit_record_many
 from corridor.cases import person
 from corridor.cases.currencies import currency_valid
 from corridor.cases.models import (
     Case,
+    CaseAttachment,
+    CaseRequest,
     CaseTransition,
     Expense,
     ExpenseCategory,
     Outcome,
+    RequestChannel,
+    RequestLanguage,
     RiskLevel,
     Stage,
     ThreatSource,
@@ -104,6 +110,99 @@ def case_create(
             actor_id=actor_id, action="case.create", object_type="case", object_id=str(case.pk)
         )
     return case
+
+
+# --- what follows the person into the case (decision 0040) -----------------------------------
+
+# The media types a carried file may have: the ones intake's cleaner produces.
+ATTACHMENT_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
+)
+REQUEST_TEXT_FIELDS = ("contact", "messenger", "message", "birth_date", "partner")
+CHECKLIST_FIELDS = ("interview_notes", "evidence_seen", "references", "verifying_partner")
+
+
+@dataclass(frozen=True)
+class CarriedFile:
+    """A file of the request as the caller opened it, to be re-encrypted in the case."""
+
+    carried_from: uuid.UUID
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def case_request_carry(
+    *,
+    actor_id: int,
+    case: Case,
+    submission_id: uuid.UUID,
+    channel: str,
+    received_hour: datetime,
+    language: str = "",
+    fields: dict[str, str] | None = None,
+    other: Sequence[tuple[str, str]] = (),
+    follow_ups: Sequence[str] = (),
+    checklist: dict[str, str] | None = None,
+    checked_by_id: int | None = None,
+    checked_at: datetime | None = None,
+    files: Sequence[CarriedFile] = (),
+) -> CaseRequest:
+    """Give the case what its request said, the desk's checklist and the request's files.
+
+    Every value is written anew under data keys wrapped by the case's compartment key (the
+    actor's keyring must hold it: the approver's does, triage checks that), so nothing of it
+    needs the desk's keys again. One audit entry for the request's fields and checklist, one
+    per file (`case_attachment.carry`), in the caller's transaction or one of its own.
+    """
+    fields, checklist = fields or {}, checklist or {}
+    bad_type = [f for f in files if f.media_type not in ATTACHMENT_TYPES]
+    if bad_type:
+        raise ValidationError(_("A file of this type cannot be kept with a case."), code="type")
+    origin = CaseRequest(
+        compartment_id=case.compartment_id,
+        case=case,
+        submission_id=submission_id,
+        channel=person.choice_clean(channel, RequestChannel),
+        received_hour=received_hour,
+        language=language if language in RequestLanguage.values else "",
+        checked_by_id=checked_by_id,
+        checked_at=checked_at,
+    )
+    for name in REQUEST_TEXT_FIELDS:
+        setattr(origin, name, _note_clean(fields.get(name) or ""))
+    for name in CHECKLIST_FIELDS:
+        setattr(origin, name, _note_clean(checklist.get(name) or ""))
+    origin.other = [[str(key), _note_clean(value)] for key, value in other if value]
+    origin.follow_ups = [_note_clean(text) for text in follow_ups if text]
+    with transaction.atomic():
+        origin.save()
+        attachments = []
+        for position, file in enumerate(files):
+            attachment = CaseAttachment(
+                compartment_id=case.compartment_id,
+                case=case,
+                position=position,
+                carried_from=file.carried_from,
+                media_type=file.media_type,
+            )
+            attachment.filename = file.filename
+            attachment.content = file.content
+            attachment.save()
+            attachments.append(attachment)
+        audit_record(
+            actor_id=actor_id,
+            action="case_request.carry",
+            object_type="case_request",
+            object_id=str(origin.pk),
+        )
+        audit_record_many(
+            actor_id=actor_id,
+            action="case_attachment.carry",
+            object_type="case_attachment",
+            object_ids=[str(a.pk) for a in attachments],
+        )
+    return origin
 
 
 # Fields case_update may change, with the check each value passes.

@@ -21,7 +21,7 @@ from django.utils import timezone
 from corridor.accounts.decorators import staff_user
 from corridor.audit.log import audit_record_many
 from corridor.cases.forms import ExpenseForm, StageMoveForm
-from corridor.cases.models import Case
+from corridor.cases.models import Case, CaseAttachment, CaseRequest
 from corridor.cases.panels import case_panels_render, case_summary_facts
 from corridor.cases.pipeline import moves_from
 from corridor.cases.timeline import case_timeline
@@ -77,8 +77,19 @@ def case_page_render(
         return _overview_render(request, case)
     transitions = list(case.transitions.select_related("actor").order_by("seq"))
     expenses = list(case.expenses.order_by("spent_on", "recorded_at"))
+    origin = CaseRequest.objects.filter(case=case).select_related("checked_by").first()
+    attachments = list(
+        CaseAttachment.objects.filter(case=case)
+        .only(*CaseAttachment.LIST_FIELDS)
+        .order_by("position")
+    )
     with transaction.atomic():
-        for object_type, records in (("case_transition", transitions), ("expense", expenses)):
+        for object_type, records in (
+            ("case_transition", transitions),
+            ("expense", expenses),
+            ("case_request", [origin] if origin else []),
+            ("case_attachment", attachments),
+        ):
             audit_record_many(
                 actor_id=user.pk,
                 action=f"{object_type}.list",
@@ -94,6 +105,8 @@ def case_page_render(
         "move_failed": move_form is not None or move_error is not None,
         "expenses": expenses,
         "expense_totals": _expense_totals(expenses),
+        "origin": origin,
+        "attachments": attachments,
         "expense_form": expense_form or (ExpenseForm() if may_expense else None),
         "may_edit": user.may("case.edit"),
         "may_assign": user.may("case.assign"),

@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.vault.classification import KEYED_HASH, OPERATIONAL, SEALED
-from corridor.vault.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
+from corridor.vault.fields import (
+    BlindIndexField,
+    EncryptedBytesField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 from corridor.vault.models import VaultRecord
 
 
@@ -137,6 +142,106 @@ class Case(VaultRecord):
             models.Index(fields=["compartment", "-created_at"]),
             models.Index(fields=["compartment", "stage", "-created_at"]),
         ]
+
+
+class RequestChannel(models.TextChoices):
+    """How the request came in: the codes and words of corridor.intake.models.Channel (a test
+    keeps them equal), so the cases app does not depend on intake."""
+
+    WEB = "web", _("Web form")
+    HOTLINE = "hotline", _("Hotline")
+    MESSENGER = "messenger", _("Messenger")
+    PARTNER = "partner", _("Partner organisation")
+    EMAIL = "email", _("E-mail")
+    OTHER = "other", _("Other")
+
+
+class RequestLanguage(models.TextChoices):
+    RU = "ru", _("Russian")
+    EN = "en", _("English")
+
+
+class CaseRequest(VaultRecord):
+    """What the request that opened the case said, and what the desk's vetting found.
+
+    Carried on acceptance out of the intake desk (the request sealed to the intake key, the
+    checklist in the desk compartment) into the case's own compartment, re-encrypted under a
+    data key of this record wrapped by that compartment's key, so the case's members read it
+    without the desk's key and the desk's members who are not in the case's compartment do
+    not (T3; decision 0040). The channel, the hour and the language are operational.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="origin")
+    submission_id = models.UUIDField()  # the request it came from (intake.Submission)
+    channel = models.CharField(max_length=16, choices=RequestChannel.choices)
+    received_hour = models.DateTimeField()
+    language = models.CharField(max_length=2, choices=RequestLanguage.choices, blank=True)
+    contact = EncryptedTextField()
+    messenger = EncryptedTextField()
+    message = EncryptedTextField()
+    birth_date = EncryptedTextField()
+    partner = EncryptedTextField()  # the referring partner, if an operator recorded one
+    other = EncryptedJSONField()  # [[field, value], ...] an operator's channel added
+    follow_ups = EncryptedJSONField()  # the messages that came later in the thread
+    # The desk's vetting checklist
+    interview_notes = EncryptedTextField()
+    evidence_seen = EncryptedTextField()
+    references = EncryptedTextField()
+    verifying_partner = EncryptedTextField()
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    carried_at = models.DateTimeField(default=timezone.now)
+
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("case_request", "pk"),)
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "case": OPERATIONAL,
+        "submission_id": OPERATIONAL,
+        "channel": OPERATIONAL,
+        "received_hour": OPERATIONAL,
+        "language": OPERATIONAL,
+        "checked_by": OPERATIONAL,
+        "checked_at": OPERATIONAL,
+        "carried_at": OPERATIONAL,
+    }
+
+
+class CaseAttachment(VaultRecord):
+    """A file sent with the request, carried into the case on acceptance (decision 0040).
+
+    The content is the copy intake's cleaner made (images re-encoded from their pixels,
+    PDFs rebuilt, T7), re-encrypted in the row under this record's data key, wrapped by the
+    case's compartment key. `media_type` is one of the cleaner's types, so the page knows
+    what it may show inline without opening anything; the name the requester gave is
+    encrypted. Every view or download is audited (`case_attachment.view`).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveIntegerField(default=0)
+    carried_from = models.UUIDField()  # the intake.SubmissionAttachment it was copied from
+    media_type = models.CharField(max_length=32)
+    filename = EncryptedTextField()
+    content = EncryptedBytesField()
+    carried_at = models.DateTimeField(default=timezone.now)
+
+    AUDIT_AS: ClassVar[tuple[tuple[str, str], ...]] = (("case_attachment", "pk"),)
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "case": OPERATIONAL,
+        "position": OPERATIONAL,
+        "carried_from": OPERATIONAL,
+        "media_type": OPERATIONAL,
+        "carried_at": OPERATIONAL,
+    }
+
+    # Everything but the content: what the case page needs to list the files.
+    LIST_FIELDS: ClassVar[tuple[str, ...]] = (
+        *VaultRecord.KEY_FIELDS,
+        "case",
+        "position",
+        "media_type",
+        "filename",
+    )
 
 
 class CaseTransition(VaultRecord):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from corridor.cases.models import RiskLevel, ThreatSource
 from corridor.linkage.phones import phone_normalise
 
 NAME_MAX = 300
@@ -75,7 +75,7 @@ def dependants_clean(values: Any) -> list[dict[str, Any]]:
     return [dependant_clean(value) for value in values]
 
 
-def choice_clean(value: str, choices: type[RiskLevel] | type[ThreatSource]) -> str:
+def choice_clean(value: str, choices: type[models.TextChoices]) -> str:
     if value not in choices.values:
         raise ValidationError(_("This is not one of the choices."), code="choice")
     return value

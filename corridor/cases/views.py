@@ -29,8 +29,9 @@ from corridor.cases.forms import (
     ExpenseVoidForm,
     StageMoveForm,
 )
-from corridor.cases.models import Case
+from corridor.cases.models import Case, CaseAttachment
 from corridor.cases.pipeline import TransitionRefused, move_require, stage_expect
+from corridor.core.inline import EXTENSIONS, file_response
 from corridor.vault.models import Compartment
 
 PAGE_SIZE = 50
@@ -279,3 +280,48 @@ def expense_change(request: HttpRequest, case_id: uuid.UUID, expense_id: uuid.UU
             "failed_forms": [form] if form is not None else [],
         },
     )
+
+
+# --- the request's files, carried into the case (decision 0040) -----------------------------
+
+
+def _attachment_read(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID, verb: str
+) -> CaseAttachment:
+    """The file, if this user may see the person and holds the case's compartment key; the
+    read audited (`case_attachment.view` or `.download`) before its content is opened."""
+    case = case_for_user(request, case_id, permission="case.person")
+    attachment = CaseAttachment.objects.filter(pk=attachment_id, case=case).first()
+    if attachment is None:
+        raise Http404
+    with transaction.atomic():
+        audit_record_many(
+            actor_id=staff_user(request).pk,
+            action=f"case_attachment.{verb}",
+            object_type="case_attachment",
+            object_ids=[str(attachment.pk)],
+        )
+    return attachment
+
+
+@require_http_methods(["GET"])
+@require_permission("case.person")
+def case_attachment(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """The file shown by the browser itself: an image for the case page's <img>, a PDF in
+    the browser's viewer. Same origin, never cached, each view audited."""
+    attachment = _attachment_read(request, case_id, attachment_id, "view")
+    if attachment.media_type not in EXTENSIONS:
+        raise Http404
+    return file_response(bytes(attachment.content), attachment.media_type, inline=True)
+
+
+@require_http_methods(["GET"])
+@require_permission("case.person")
+def case_attachment_download(
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """The same file as a download."""
+    attachment = _attachment_read(request, case_id, attachment_id, "download")
+    return file_response(bytes(attachment.content), attachment.media_type, inline=False)

@@ -20,19 +20,32 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
 from corridor.audit.log import audit_record, audit_record_many
-from corridor.cases.actions import case_create, case_move_to_stage
+from corridor.cases.actions import (
+    CHECKLIST_FIELDS,
+    REQUEST_TEXT_FIELDS,
+    CarriedFile,
+    case_create,
+    case_move_to_stage,
+    case_request_carry,
+)
 from corridor.cases.models import Case, RiskLevel, Stage, ThreatSource
-from corridor.intake.actions import reply_send, submission_create, submission_status_set
+from corridor.intake.actions import (
+    attachment_open,
+    reply_send,
+    submission_create,
+    submission_status_set,
+)
 from corridor.intake.models import (
     Channel,
     IntakeDesk,
     Reply,
     Submission,
+    SubmissionAttachment,
     SubmissionStatus,
     intake_desk,
 )
 from corridor.intake.payload import Urgency
-from corridor.triage.display import payload_rows
+from corridor.triage.display import FIELD_LABELS
 from corridor.triage.flags import watch_hits
 from corridor.triage.identifiers import Identifiers
 from corridor.triage.linkage_adapter import linkage_keys_add_many
@@ -57,9 +70,6 @@ DECISION_STATUS = {
     Decision.ACCEPTED: SubmissionStatus.ACCEPTED,
     Decision.DECLINED: SubmissionStatus.DECLINED,
 }
-# Payload fields the case takes as fields of its own (the rest go into its notes).
-CASE_FIELDS = ("name", "region", "threat", "urgency")
-
 # The request's urgency (corridor.intake.payload.Urgency) as the case's risk level.
 URGENCY_RISK: dict[str, str] = {
     Urgency.NOW: RiskLevel.CRITICAL,
@@ -328,22 +338,12 @@ def accept_propose(
 
 
 def _case_values(thread: OpenedThread) -> dict[str, Any]:
-    """What the case opens with: the request's own words, nothing from the vetting.
-
-    The vetting checklist stays in the desk compartment: its references and sources are
-    the desk's to know, not every member's of the case's compartment.
-    """
+    """What the case itself opens with: who, where, how urgent, who threatens them. The
+    rest of the request goes into the case's `CaseRequest` (`_case_request_carry`)."""
     payload, identifiers = thread.payload, thread.identifiers
     names = [str(thread.payloads[s.pk].get("name") or "") for s in thread.submissions[1:]]
     aliases = [n for n in dict.fromkeys(" ".join(n.split()) for n in names) if n]
     received = f"{thread.head.received_hour:%Y-%m-%d %H:00}"
-    parts: list[tuple[str, Any]] = [
-        (label, text) for key, label, text in payload_rows(payload) if key not in CASE_FIELDS
-    ]
-    parts += [(_("Channel"), thread.head.get_channel_display()), (_("Received"), received)]
-    parts += [
-        (_("Follow-up"), thread.payloads[s.pk].get("message")) for s in thread.submissions[1:]
-    ]
     threat = str(payload.get("threat") or "")
     return {
         "full_name": (identifiers.name or _("Request of %(hour)s") % {"hour": received})[:300],
@@ -351,10 +351,42 @@ def _case_values(thread: OpenedThread) -> dict[str, Any]:
         "aliases": [a[:300] for a in aliases if a != identifiers.name][:50],
         "messengers": [*identifiers.handles, *identifiers.emails][:50],
         "location": str(payload.get("region") or ""),
-        "notes": "\n\n".join(f"{label}: {value}" for label, value in parts if value)[:TEXT_MAX],
         "risk_level": URGENCY_RISK.get(str(payload.get("urgency") or ""), RiskLevel.MEDIUM),
         "threat_source": threat if threat in ThreatSource.values else ThreatSource.UNKNOWN,
     }
+
+
+def _case_request_carry(
+    *, actor_id: int, case: Case, thread: OpenedThread, vetting: Vetting
+) -> None:
+    """Carry the request's other fields, the vetting checklist and the thread's files into
+    the case, re-encrypted under its compartment's key (decision 0040). The files are opened
+    with the approver's desk keys (each opening audited by intake) and written anew."""
+    payload = thread.payload
+    attachments = SubmissionAttachment.objects.filter(
+        submission__in=[s.pk for s in thread.submissions]
+    ).order_by("submission__position", "pk")
+    files = []
+    for attachment in attachments:
+        filename, media_type, content = attachment_open(attachment)
+        files.append(CarriedFile(attachment.pk, filename, media_type, content))
+    case_request_carry(
+        actor_id=actor_id,
+        case=case,
+        submission_id=thread.head.pk,
+        channel=thread.head.channel,
+        received_hour=thread.head.received_hour,
+        language=str(payload.get("language") or ""),
+        fields={name: str(payload.get(name) or "") for name in REQUEST_TEXT_FIELDS},
+        other=[(k, str(v)) for k, v in sorted(payload.items()) if k not in FIELD_LABELS],
+        follow_ups=[
+            str(thread.payloads[s.pk].get("message") or "") for s in thread.submissions[1:]
+        ],
+        checklist={name: getattr(vetting, name) or "" for name in CHECKLIST_FIELDS},
+        checked_by_id=vetting.checked_by_id,
+        checked_at=vetting.checked_at,
+        files=files,
+    )
 
 
 def accept_approve(
@@ -400,6 +432,7 @@ def accept_approve(
         thread = _opened(head)
         hit = _override_check(thread, override_reason)
         case = case_create(actor_id=actor_id, compartment=compartment, **_case_values(thread))
+        _case_request_carry(actor_id=actor_id, case=case, thread=thread, vetting=vetting)
         case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.VETTING)
         case_move_to_stage(actor_id=actor_id, case=case, to_stage=Stage.ACCEPTED)
         vetting.target_compartment = compartment

@@ -13,6 +13,11 @@ urlpatterns = [
         views.attachment,
         name="attachment",
     ),
+    path(
+        "<uuid:submission_id>/attachments/<uuid:attachment_id>/view/",
+        views.attachment_view,
+        name="attachment_view",
+    ),
     path("<uuid:submission_id>/checklist/", views.checklist, name="checklist"),
     path("<uuid:submission_id>/propose/", views.propose, name="propose"),
     path("<uuid:submission_id>/approve/", views.approve, name="approve"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.decorators import require_permission, staff_user
 from corridor.audit.log import audit_record, audit_record_many
+from corridor.core.inline import EXTENSIONS, file_response
 from corridor.intake.actions import attachment_open
 from corridor.intake.models import Submission, SubmissionAttachment, SubmissionStatus
 from corridor.triage import actions
@@ -60,13 +61,6 @@ FILTER_LABELS = {
     "decided": gettext_lazy("Decided"),
 }
 # Attachment types a browser may be told (intake re-encodes these); anything else is bytes.
-ATTACHMENT_TYPES = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "application/pdf": "pdf",
-}
 
 
 @require_http_methods(["GET"])
@@ -207,12 +201,10 @@ def request_detail(request: HttpRequest, submission_id: uuid.UUID) -> HttpRespon
     return _request_page(request, head)
 
 
-@require_http_methods(["GET"])
-@require_permission("intake.triage")
-def attachment(
-    request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
-) -> HttpResponse:
-    """A file of the request, always as a download: never rendered by the browser here."""
+def _attachment_opened(
+    request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID, action: str
+) -> tuple[str, bytes]:
+    """(type, content) of a file of the request, its read audited as `action`."""
     head = thread_for_user(request, submission_id)
     item = SubmissionAttachment.objects.filter(pk=attachment_id).select_related("submission")
     found = item.first()
@@ -222,19 +214,38 @@ def attachment(
     with transaction.atomic():
         audit_record(
             actor_id=staff_user(request).pk,
-            action="triage.attachment_read",
+            action=action,
             object_type="intake.SubmissionAttachment",
             object_id=str(found.pk),
         )
-    extension = ATTACHMENT_TYPES.get(content_type)
-    response = HttpResponse(
-        content, content_type=content_type if extension else "application/octet-stream"
+    return content_type, content
+
+
+@require_http_methods(["GET"])
+@require_permission("intake.triage")
+def attachment(
+    request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """A file of the request as a download."""
+    content_type, content = _attachment_opened(
+        request, submission_id, attachment_id, "triage.attachment_read"
     )
-    # The name the requester gave stays out of the headers; the type gives the extension.
-    response["Content-Disposition"] = f'attachment; filename="attachment.{extension or "bin"}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return file_response(content, content_type, inline=False)
+
+
+@require_http_methods(["GET"])
+@require_permission("intake.triage")
+def attachment_view(
+    request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """A file of the request shown by the browser itself (an image, a PDF in its viewer),
+    under a policy that allows nothing (decision 0040); each view audited."""
+    content_type, content = _attachment_opened(
+        request, submission_id, attachment_id, "triage.attachment_view"
+    )
+    if content_type not in EXTENSIONS:
+        raise Http404
+    return file_response(content, content_type, inline=True)
 
 
 def _desk_write(

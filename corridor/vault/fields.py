@@ -134,6 +134,17 @@ class EncryptedTextField(EncryptedField):
         return data.decode("utf-8")
 
 
+class EncryptedBytesField(EncryptedField):
+    """Raw bytes: a small file kept in its record's row (a case's attachment, at most 5 MB),
+    so it is written and shredded in the same transaction as the record (decision 0040)."""
+
+    def encode(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def decode(self, data: bytes) -> bytes:
+        return bytes(data)
+
+
 class EncryptedJSONField(EncryptedField):
     """Any JSON value: lists of aliases, structured contact details."""
 

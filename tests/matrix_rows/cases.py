@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import uuid
+
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
-from corridor.cases.actions import expense_add
-from corridor.cases.models import Case, Expense
+from corridor.cases.actions import CarriedFile, case_request_carry, expense_add
+from corridor.cases.models import Case, CaseAttachment, Expense
 from corridor.vault.keyring import keyring_activated
 from matrix_support import ALL, CASE_CREATORS, CASE_NAME, COORDINATOR, UUID_PATH, Row, World
 
 CASE_EDITORS = frozenset({"coordinator", "caseworker", "lawyer"})
 CASE_MOVERS = frozenset({"coordinator", "caseworker", "lawyer"})
 EXPENSE_EDITORS = frozenset({"coordinator", "caseworker"})
+CASE_PERSON = ALL - {"viewer"}  # case.person: who may see who the case is about
 
 
 def _case_link(world: World) -> str:
@@ -31,10 +36,26 @@ def _case_now(world: World) -> Case:
     return Case.objects.get(pk=world.case.pk)
 
 
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "blue").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def build(world: World) -> None:
-    """One expense on the case, for the correct-or-void page."""
+    """One expense on the case, for the correct-or-void page; a request's photo carried in."""
     worker = world.staff[("caseworker", True)]
     with keyring_activated(worker.keyring):
+        case_request_carry(
+            actor_id=worker.user.pk,
+            case=world.case,
+            submission_id=uuid.uuid4(),
+            channel="hotline",
+            received_hour=timezone.now().replace(minute=0, second=0, microsecond=0),
+            language="ru",
+            fields={"message": "Matrix request message"},
+            files=[CarriedFile(uuid.uuid4(), "photo.png", "image/png", _png())],
+        )
         world.extras["expense"] = expense_add(
             actor_id=worker.user.pk,
             case=world.case,
@@ -47,6 +68,11 @@ def build(world: World) -> None:
 
 def _expense(world: World) -> dict[str, object]:
     return {"case_id": world.case.pk, "expense_id": world.extras["expense"].pk}
+
+
+def _attachment(world: World) -> dict[str, object]:
+    attachment = CaseAttachment.objects.get(case=world.case)
+    return {"case_id": world.case.pk, "attachment_id": attachment.pk}
 
 
 def _expense_voided(world: World) -> bool:
@@ -87,6 +113,9 @@ ROWS: list[Row] = [
         shows=lambda w: CASE_NAME,
         hides_from=frozenset({"viewer"}),  # a viewer sees stages and dates only
     ),
+    # The request's files carried into the case (decision 0040): who may see the person
+    Row("cases:attachment", "GET", CASE_PERSON, outsider_status=404, kwargs=_attachment),
+    Row("cases:attachment_download", "GET", CASE_PERSON, outsider_status=404, kwargs=_attachment),
     Row(
         "cases:edit",
         "GET",

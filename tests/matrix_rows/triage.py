@@ -122,6 +122,16 @@ ROWS: list[Row] = [
             "attachment_id": _x(w)["attachment"].pk,
         },
     ),
+    Row(
+        "triage:attachment_view",
+        "GET",
+        DESK,
+        outsider_status=404,
+        kwargs=lambda w: {
+            "submission_id": _x(w)["request"].pk,
+            "attachment_id": _x(w)["attachment"].pk,
+        },
+    ),
     _desk_post(
         "triage:checklist",
         data=lambda w: {"interview_notes": "Matrix interview"},

@@ -33,7 +33,10 @@ class Desk:
         """A request as the public form stores it, received in `hour` (default: a fixed one)."""
         payload.setdefault("message", "Помогите мне")  # too short for the burst comparison
         thread = payload.pop("thread", None)
-        submission, _codename = submission_create(payload=payload, channel=channel, thread=thread)
+        attachments = payload.pop("attachments", ())
+        submission, _codename = submission_create(
+            payload=payload, channel=channel, thread=thread, attachments=attachments
+        )
         submission.received_hour = hour or HOUR
         Submission.objects.filter(pk=submission.pk).update(received_hour=submission.received_hour)
         return submission

@@ -11,6 +11,7 @@ from PIL import Image
 
 from conftest import login
 from corridor.audit.models import AuditEntry
+from corridor.core.inline import IMAGE_POLICY
 from corridor.intake.actions import submission_create
 from corridor.intake.models import SubmissionAttachment
 from corridor.triage.models import LinkageKey, SubmissionIndexed, SubmissionTerm
@@ -123,3 +124,32 @@ def test_it_serves_attachments_as_downloads_that_nothing_caches(desk: Desk) -> N
     # And a member of the desk cannot fetch it through another request's address
     other = desk.submit(name="Другой")
     assert client.get(f"/triage/{other.pk}/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_it_shows_an_attachment_inline_under_a_policy_that_allows_nothing(desk: Desk) -> None:
+    # Given a request with a PNG attached
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    submission, _ = submission_create(
+        payload={"name": NAME, "message": "photo attached"},
+        channel="web",
+        attachments=[("photo.png", buffer.getvalue())],
+    )
+    attachment = SubmissionAttachment.objects.get(submission=submission)
+    client = login(Client(), desk.first)
+    # When a desk member opens it in the browser
+    response = client.get(f"/triage/{submission.pk}/attachments/{attachment.pk}/view/")
+    # Then it comes inline, as the image it is, sandboxed, never sniffed or cached, audited
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="attachment.png"'
+    assert response["Content-Security-Policy"] == IMAGE_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"
+    assert AuditEntry.objects.filter(
+        action="triage.attachment_view", actor_id=desk.first.user.pk, object_id=str(attachment.pk)
+    ).exists()
+    # And someone outside the desk gets 404
+    outsider = login(Client(), desk.outsider)
+    url = f"/triage/{submission.pk}/attachments/{attachment.pk}/view/"
+    assert outsider.get(url).status_code == 404

@@ -87,7 +87,9 @@ def test_it_accepts_with_two_people_and_opens_the_case(desk: Desk) -> None:
         assert case.full_name == "Аслан Тестович"
         assert case.phone == "+79283210099"
         assert case.location == "Гудермес"
-        assert "Брат узнал обо мне" in case.notes
+        assert case.notes == ""  # the request's words are the case's own fields now
+        assert case.origin.message == "Брат узнал обо мне, угрожает. Нужно уехать."
+        assert case.origin.interview_notes == "Called back"
         assert case.messengers == ["aslan_t"]
         assert (case.risk_level, case.threat_source, case.stage) == (
             "critical",
