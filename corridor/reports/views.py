@@ -62,19 +62,15 @@ def _shelters(request: HttpRequest, compartment_ids: list[int]) -> list[figures.
 
 
 def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dict[str, Any]:
-    """Everything the coordinator's page shows, for the period asked in the query string."""
-    from corridor.relocation.board import board_compute
-
+    """Everything the coordinator's page shows, for the period asked in the query string: a
+    fixed number of count queries over kept counts and indexed operational columns. The
+    waits per destination (every transition of every attributed case) are the country
+    board's and the charts page's, linked from here (decision 0037)."""
     user = staff_user(request)
     period, period_error = period_parse(request.GET.get("start"), request.GET.get("end"))
     desk = _desk_member(compartment_ids)
     stage_months = figures.stage_months(compartment_ids=compartment_ids, period=period)
     months = period.months()
-    countries = [
-        (row, row.stage(Stage.APPLICATION))
-        for row in board_compute(compartment_ids=compartment_ids, now=timezone.now())
-        if row.cases
-    ]
     return {
         "period": period,
         "period_error": period_error,
@@ -90,7 +86,6 @@ def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dic
         ),
         "tasks_overdue": figures.overdue_tasks(compartment_ids=compartment_ids),
         "shelters": _shelters(request, compartment_ids),
-        "countries": countries,
     }
 
 
