@@ -21,6 +21,8 @@ ACTION_NAMES = {
     "donor_report.read": _("Read a donor report"),
     "donor_report.export_age": _("Exported a donor report, encrypted"),
     "donor_report.export_plain": _("Exported a donor report WITHOUT encryption"),
+    "donor_report.export_age_typed": _("Exported a donor report, encrypted to a typed key"),
+    "user.age_recipient": _("Registered or removed their age key"),
     "funding.create": _("Added a funding source"),
 }
 
