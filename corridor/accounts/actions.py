@@ -191,6 +191,20 @@ def duress_passphrase_set(*, user: User, passphrase: str) -> bool:
     return True
 
 
+def age_recipient_set(*, user: User, recipient: str) -> None:
+    """Register (or, with "", remove) the user's own age recipient; audited
+    `user.age_recipient` (decision 0037). The caller has validated `recipient`."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(age_recipient=recipient)
+        user.age_recipient = recipient
+        audit_record(
+            actor_id=user.pk,
+            action="user.age_recipient",
+            object_type="user",
+            object_id=str(user.pk),
+        )
+
+
 def duress_passphrase_matches(*, user_id: int | None, passphrase: str) -> bool:
     """Whether this is the user's duress passphrase; always one Argon2id (a decoy if none)."""
     return user_duress_matches(user_id=user_id, passphrase=passphrase)

@@ -167,3 +167,45 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users if users is not None else User.objects.none()  # type: ignore[attr-defined]
+
+
+AGE_RECIPIENT_INVALID = _(
+    "This is not an age public key. It starts with age1 and has 62 characters, "
+    "as age-keygen writes it."
+)
+
+
+def age_recipient_clean(text: str) -> str:
+    """`text` as an age X25519 recipient (`age1...`, checked by pyrage), "" for empty, or
+    ValidationError with a message people can act on."""
+    import pyrage
+
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        pyrage.x25519.Recipient.from_str(text)
+    except Exception as exc:  # pyrage raises its own RecipientError
+        raise ValidationError(AGE_RECIPIENT_INVALID) from exc
+    if not text.startswith("age1") or len(text) != 62:
+        raise ValidationError(AGE_RECIPIENT_INVALID)
+    return text
+
+
+class AgeRecipientForm(forms.Form):
+    """The user's own age recipient (`age1...`), for exports encrypted to them (decision 0037).
+    Empty removes it."""
+
+    age_recipient = forms.CharField(
+        label=_("Your age public key (age1...)"),
+        help_text=_(
+            "Make a key pair on your own computer with age-keygen -o my-key.txt and paste the "
+            "line that starts with age1 (the public key). Keep my-key.txt to yourself: it opens "
+            "what is encrypted to you. Leave empty to remove the key."
+        ),
+        required=False,
+        max_length=100,
+    )
+
+    def clean_age_recipient(self) -> str:
+        return age_recipient_clean(self.cleaned_data["age_recipient"])

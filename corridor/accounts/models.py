@@ -27,6 +27,9 @@ class User(AbstractBaseUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The user's own age X25519 recipient (`age1...`, a public key they registered at
+    # /accounts/me/age-key/): sensitive exports are encrypted to it (decision 0037).
+    age_recipient = models.CharField(max_length=100, blank=True, default="")
 
     objects = UserManager()
 
@@ -40,6 +43,7 @@ class User(AbstractBaseUser):
         "date_joined": OPERATIONAL,
         "last_login": OPERATIONAL,
         "password": KEY_MATERIAL,
+        "age_recipient": KEY_MATERIAL,  # a public key: no secret, but key material
     }
 
     def __str__(self) -> str:

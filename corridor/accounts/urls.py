@@ -14,6 +14,7 @@ urlpatterns = [
     path("me/logout-all/", views.logout_all, name="logout_all"),
     path("me/passphrase/", views.passphrase_change, name="passphrase_change"),
     path("me/duress/", views.duress_passphrase, name="duress_passphrase"),
+    path("me/age-key/", views.age_key, name="age_key"),
     path("staff/", views.staff, name="staff"),
     path("staff/invite/", views.invite, name="invite"),
     path("staff/<int:user_id>/", views.staff_member, name="staff_member"),

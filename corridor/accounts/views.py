@@ -32,6 +32,7 @@ from corridor.accounts.decorators import (
     user_verified,
 )
 from corridor.accounts.forms import (
+    AgeRecipientForm,
     CompartmentForm,
     DeactivateForm,
     DuressForm,
@@ -438,6 +439,35 @@ def duress_passphrase(request: HttpRequest) -> HttpResponse:
             "You will see an empty account; at that moment your keys and your other sessions "
             "are destroyed, and the administrators and the coordinator on duty are alerted "
             "silently. Your colleagues can give you access again later."
+        ),
+    )
+
+
+@GET_POST
+@require_reauth
+def age_key(request: HttpRequest) -> HttpResponse:
+    """Register one's own age public key: sensitive exports are encrypted to it (decision 0037)."""
+    user = staff_user(request)
+    form = AgeRecipientForm(request.POST or None, initial={"age_recipient": user.age_recipient})
+    if request.method == "POST" and form.is_valid():
+        recipient = form.cleaned_data["age_recipient"]
+        actions.age_recipient_set(user=user, recipient=recipient)
+        messages.success(
+            request,
+            _("Your age public key was saved.")
+            if recipient
+            else _("Your age public key was removed."),
+        )
+        return redirect("accounts:security")
+    return _form_page(
+        request,
+        form,
+        title=_("Age key for exports"),
+        submit=_("Save age key"),
+        intro=_(
+            "Exports that contain anything sensitive (donor reports, for instance) are encrypted "
+            "to this key with age, so that only you can open them: age --decrypt -i my-key.txt "
+            "file.age. Corridor never sees the secret half."
         ),
     )
 

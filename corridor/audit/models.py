@@ -48,7 +48,17 @@ class AuditEntry(models.Model):
         ordering = ("seq",)
         verbose_name_plural = "audit entries"
         # "Who read or changed this" and the log's record filter look entries up by object
-        indexes = (models.Index(fields=["object_id", "object_type"]),)
+        indexes = (
+            models.Index(fields=["object_id", "object_type"]),
+            # The log's filters at a million entries (decision 0037): a person's entries
+            # newest first, an action prefix (LIKE 'case.%' needs the pattern operator class
+            # on PostgreSQL; SQLite ignores it), and a day range.
+            models.Index(fields=["actor_id", "seq"], name="audit_actor_seq"),
+            models.Index(
+                fields=["action"], name="audit_action_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["time"], name="audit_time"),
+        )
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -281,6 +281,11 @@ def _transition_record(
     reason: str = "",
     outcome: str = "",
 ) -> CaseTransition:
+    from corridor.cases.stagecounts import transition_counted
+
+    transition_counted(
+        compartment_id=case.compartment_id, case_id=case.pk, to_stage=to_stage, at=at
+    )
     transition = CaseTransition(
         compartment_id=case.compartment_id,
         case=case,

@@ -412,3 +412,30 @@ class CaseCrossTerm(models.Model):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["term", "case"])]
+
+
+class StageMonthCount(models.Model):
+    """Kept counts for the figures (decision 0037): how many distinct cases of a compartment
+    entered a stage in a month (the organisation's time zone). Maintained by
+    `corridor.cases.stagecounts` in the same transaction as each transition and each purge;
+    `manage.py stage_counts_rebuild` recomputes it from the transitions."""
+
+    compartment = models.ForeignKey("vault.Compartment", on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    month = models.DateField()  # the first day of the month
+    count = models.IntegerField(default=0)
+
+    DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
+        "id": OPERATIONAL,
+        "compartment": OPERATIONAL,
+        "stage": OPERATIONAL,
+        "month": OPERATIONAL,
+        "count": OPERATIONAL,
+    }
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["compartment", "stage", "month"], name="stage_month_count_unique"
+            )
+        ]

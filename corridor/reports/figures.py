@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from corridor.cases.models import Case, CaseTransition, Outcome, Stage
+from corridor.cases.models import Case, Outcome, Stage, StageMonthCount
 from corridor.reports.period import Period
 from corridor.tasks.models import Alert, Task
 
@@ -46,21 +45,25 @@ class Funnel:
 
 
 def funnel_compute(*, compartment_ids: list[int], period: Period, desk: bool) -> Funnel:
-    """Three queries (two without the intake desk): moves, closes, and requests not opened.
+    """Three queries (two without the intake desk): the kept counts of moves
+    (`cases.stagecounts`), closes, and requests not opened.
+
+    A case counts once per month for each stage it entered (a case moved back and into a
+    stage again in another month of the period counts twice: decision 0037).
 
     `desk`: the viewer is a member of the intake desk, so requests that never became a case
     (declined, spam, still waiting) count as requests too.
     """
     funnel = Funnel()
     moves = (
-        CaseTransition.objects.filter(
-            compartment_id__in=compartment_ids, at__gte=period.start, at__lt=period.end
+        StageMonthCount.objects.filter(
+            compartment_id__in=compartment_ids, month__gte=period.first, month__lte=period.last
         )
-        .values("to_stage")
-        .annotate(n=Count("case_id", distinct=True))
+        .values("stage")
+        .annotate(n=Sum("count"))
         .order_by()
     )
-    reached = {row["to_stage"]: row["n"] for row in moves}
+    reached = {row["stage"]: row["n"] for row in moves}
     funnel.requests = reached.get(Stage.REQUEST, 0)
     funnel.steps = [(key, stage, reached.get(stage, 0)) for key, stage in FUNNEL_STAGES]
     closes = (
@@ -89,21 +92,20 @@ def funnel_compute(*, compartment_ids: list[int], period: Period, desk: bool) ->
 
 
 def stage_months(*, compartment_ids: list[int], period: Period) -> dict[str, dict[date, int]]:
-    """stage -> month -> cases that entered the stage that month (one query)."""
+    """stage -> month -> cases that entered the stage that month (one query, of the kept
+    counts)."""
     rows = (
-        CaseTransition.objects.filter(
-            compartment_id__in=compartment_ids, at__gte=period.start, at__lt=period.end
+        StageMonthCount.objects.filter(
+            compartment_id__in=compartment_ids, month__gte=period.first, month__lte=period.last
         )
-        .annotate(month=TruncMonth("at"))
-        .values("month", "to_stage")
-        .annotate(n=Count("case_id", distinct=True))
+        .values("month", "stage")
+        .annotate(n=Sum("count"))
         .order_by()
     )
     table: dict[str, dict[date, int]] = defaultdict(dict)
     for row in rows:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
-        table[row["to_stage"]][month] = row["n"]
+        if row["n"]:
+            table[row["stage"]][row["month"]] = row["n"]
     return table
 
 

@@ -201,12 +201,10 @@ def donor_csv(figures: DonorFigures) -> bytes:
     return out.getvalue().encode()
 
 
-def export_encrypt(data: bytes, public_key: bytes) -> bytes:
-    """`data` encrypted with age to one X25519 key (the requesting user's own key pair): the
-    stock `age -d -i` opens it with the identity `lifecycle.agekeys.age_identity` gives."""
+def export_encrypt(data: bytes, recipient: str) -> bytes:
+    """`data` encrypted with age to one recipient (`age1...`, the requesting user's registered
+    key or one they typed, decision 0037): the stock `age --decrypt -i` opens it with the
+    matching identity."""
     import pyrage
 
-    from corridor.lifecycle.agekeys import age_recipient
-
-    recipient = pyrage.x25519.Recipient.from_str(age_recipient(public_key))
-    return pyrage.encrypt(data, [recipient])
+    return pyrage.encrypt(data, [pyrage.x25519.Recipient.from_str(recipient)])

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -61,19 +62,15 @@ def _shelters(request: HttpRequest, compartment_ids: list[int]) -> list[figures.
 
 
 def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dict[str, Any]:
-    """Everything the coordinator's page shows, for the period asked in the query string."""
-    from corridor.relocation.board import board_compute
-
+    """Everything the coordinator's page shows, for the period asked in the query string: a
+    fixed number of count queries over kept counts and indexed operational columns. The
+    waits per destination (every transition of every attributed case) are the country
+    board's and the charts page's, linked from here (decision 0037)."""
     user = staff_user(request)
     period, period_error = period_parse(request.GET.get("start"), request.GET.get("end"))
     desk = _desk_member(compartment_ids)
     stage_months = figures.stage_months(compartment_ids=compartment_ids, period=period)
     months = period.months()
-    countries = [
-        (row, row.stage(Stage.APPLICATION))
-        for row in board_compute(compartment_ids=compartment_ids, now=timezone.now())
-        if row.cases
-    ]
     return {
         "period": period,
         "period_error": period_error,
@@ -89,7 +86,6 @@ def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dic
         ),
         "tasks_overdue": figures.overdue_tasks(compartment_ids=compartment_ids),
         "shelters": _shelters(request, compartment_ids),
-        "countries": countries,
     }
 
 
@@ -279,31 +275,58 @@ def donor_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @require_permission("reports.money")
 def donor_export(request: HttpRequest, report_id: int) -> HttpResponse:
-    """The report as CSV, encrypted with age to the requesting user unless they deliberately
-    ask for it plain (ticked and typed "plain"); both are audited, the plain one by name."""
+    """The report as CSV, encrypted with age to the requesting user's registered key (or a
+    key they typed) unless they deliberately ask for it plain (ticked and typed "plain");
+    every export is audited, each kind by its own name (decision 0037)."""
+    from django.core.exceptions import ValidationError
+
+    from corridor.accounts.forms import age_recipient_clean
     from corridor.reports.money import donor_csv, export_encrypt
-    from corridor.vault.models import UserKeyPair
 
     user = staff_user(request)
-    data = donor_csv(_donor_report(request, report_id))
-    plain = request.POST.get("plain") == "yes" and request.POST.get("confirm") == "plain"
-    if request.POST.get("plain") == "yes" and not plain:
-        messages.error(request, _("To export without encryption, type the word plain."))
-        return redirect("reports:donor_report", report_id=report_id)
+    back = redirect("reports:donor_report", report_id=report_id)
+    figures_ = _donor_report(request, report_id)
+    if request.POST.get("plain") == "yes":
+        if request.POST.get("confirm", "").strip().lower() != "plain":
+            messages.error(request, _("To export without encryption, type the word plain."))
+            return back
+        with transaction.atomic():
+            audit_record(
+                actor_id=user.pk,
+                action="donor_report.export_plain",
+                object_type="donor_report",
+                object_id=str(report_id),
+            )
+        response = HttpResponse(donor_csv(figures_), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="donor-report-{report_id}.csv"'
+        return response
+    try:
+        typed = age_recipient_clean(request.POST.get("recipient", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    recipient = typed or user.age_recipient
+    if not recipient:
+        messages.error(
+            request,
+            _(
+                "You have not registered an age key, so there is nothing to encrypt the file "
+                "to. Register yours under My account, Age key for exports (%(url)s), or type "
+                "a recipient below."
+            )
+            % {"url": reverse("accounts:age_key")},
+        )
+        return back
+    own = recipient == user.age_recipient
     with transaction.atomic():
         audit_record(
             actor_id=user.pk,
-            action="donor_report.export_plain" if plain else "donor_report.export_age",
+            action="donor_report.export_age" if own else "donor_report.export_age_typed",
             object_type="donor_report",
             object_id=str(report_id),
         )
-    if plain:
-        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="donor-report-{report_id}.csv"'
-        return response
-    public_key = bytes(UserKeyPair.objects.get(user_id=user.pk).public_key)
     response = HttpResponse(
-        export_encrypt(data, public_key), content_type="application/octet-stream"
+        export_encrypt(donor_csv(figures_), recipient), content_type="application/octet-stream"
     )
     response["Content-Disposition"] = f'attachment; filename="donor-report-{report_id}.csv.age"'
     return response

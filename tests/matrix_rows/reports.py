@@ -3,6 +3,7 @@ and the published statistics (decision 0030); `/figures/` is public."""
 
 from __future__ import annotations
 
+from corridor.accounts.models import User
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import FundingSource
 from corridor.reports.money import donor_report_create, funding_source_create
@@ -12,6 +13,10 @@ from matrix_support import COORDINATOR, PublicRow, Row, World
 
 def build(world: World) -> None:
     coordinator = world.staff[("coordinator", True)].user.pk
+    # Every coordinator has registered an age key: the donor export is encrypted to it.
+    User.objects.filter(role="coordinator").update(
+        age_recipient="age1ppe0se0ec28m7uesz9yp6rnem02rvrapuwcc0gezsr7z0jal35vsr5mjp6"
+    )
     source = funding_source_create(actor_id=coordinator, code="MATRIX-GRANT", kind="grant")
     world.extras["donor_report"] = donor_report_create(
         actor_id=coordinator, source=source, period=period_default(), target_currency="", rates={}

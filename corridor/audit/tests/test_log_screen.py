@@ -54,3 +54,27 @@ def test_it_names_actions_in_russian(org: Org) -> None:
     _entries(org)
     page = login(Client(), org.admin, language="ru").get("/audit/").content.decode()
     assert "Просмотр дела" in page
+
+
+def test_days_are_the_organisations_and_the_last_year_is_no_crash(org: Org, settings) -> None:
+    # A zone whose today is not UTC's today (UTC+14 or UTC-12: one of them, at any hour)
+    import zoneinfo
+
+    from django.utils import timezone as tz
+
+    now = tz.now()
+    utc_day = now.date()
+    zone = next(
+        name
+        for name in ("Etc/GMT-14", "Etc/GMT+12")
+        if now.astimezone(zoneinfo.ZoneInfo(name)).date() != utc_day
+    )
+    settings.TIME_ZONE = zone
+    _entries(org)
+    local_day = tz.localtime(tz.now()).date().isoformat()
+    client = login(Client(), org.admin)
+    mine = client.get("/audit/", {"since": local_day, "until": local_day}).content
+    other = client.get("/audit/", {"since": utc_day.isoformat(), "until": utc_day.isoformat()})
+    assert b"case c1" in mine and b"case c1" not in other.content
+    page = client.get("/audit/", {"until": "9999-12-31"})
+    assert page.status_code == 200 and b"Write dates as YYYY-MM-DD." in page.content

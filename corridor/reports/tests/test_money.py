@@ -14,7 +14,6 @@ from django.utils import timezone
 from conftest import login
 from corridor.audit.models import AuditEntry
 from corridor.cases.actions import expense_add
-from corridor.lifecycle.agekeys import age_identity
 from corridor.reports.models import DonorReport
 from corridor.reports.money import funding_source_create
 from corridor.vault.keyring import keyring_activated
@@ -88,24 +87,81 @@ def test_it_refuses_bad_rates_and_keeps_what_was_typed(desk: Desk) -> None:
     assert not DonorReport.objects.exists()
 
 
-def test_it_exports_encrypted_to_the_requester_and_the_stock_age_tool_opens_it(
+def _keygen(tmp_path: Path, name: str) -> tuple[Path, str]:
+    """A key pair made by the stock `age-keygen`: the identity file and its `age1...`."""
+    path = tmp_path / f"{name}.key"
+    subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, check=True)
+    recipient = next(
+        line.split(": ", 1)[1]
+        for line in path.read_text().splitlines()
+        if line.startswith("# public key: ")
+    )
+    return path, recipient
+
+
+def _age_decrypt(identity: Path, data: bytes, tmp_path: Path) -> subprocess.CompletedProcess:
+    (tmp_path / "report.age").write_bytes(data)
+    return subprocess.run(
+        ["age", "--decrypt", "-i", str(identity), str(tmp_path / "report.age")],
+        capture_output=True,
+    )
+
+
+def test_it_exports_encrypted_to_the_requesters_own_age_key_and_only_their_identity_opens_it(
     desk: Desk, tmp_path: Path
+) -> None:
+    grant_id, _other = _spend(desk)
+    mine, recipient = _keygen(tmp_path, "mine")
+    someone_elses, _theirs = _keygen(tmp_path, "theirs")
+    client = login(Client(), desk.coordinator)
+    registered = client.post("/accounts/me/age-key/", {"age_recipient": recipient})
+    assert registered.status_code == 302, registered.content[:500]
+    location = _report(client, grant_id)
+    assert recipient in client.get(location).content.decode()
+    response = client.post(location + "export/")
+    assert response["Content-Disposition"].endswith('.csv.age"')
+    assert b"GRANT-A" not in response.content and b"Housing" not in response.content
+    opened = _age_decrypt(mine, response.content, tmp_path)
+    assert opened.returncode == 0, opened.stderr
+    text = opened.stdout.decode()
+    assert "category,EUR,Housing,100.00" in text and "converted_total,EUR,,240.00" in text
+    refused = _age_decrypt(someone_elses, response.content, tmp_path)
+    assert refused.returncode != 0 and b"Housing" not in refused.stdout
+    assert AuditEntry.objects.filter(
+        action="donor_report.export_age", actor_id=desk.coordinator.user.pk
+    ).exists()
+
+
+def test_without_a_registered_key_it_exports_nothing_and_says_how_to_register_one(
+    desk: Desk,
 ) -> None:
     grant_id, _other = _spend(desk)
     client = login(Client(), desk.coordinator)
     location = _report(client, grant_id)
-    response = client.post(location + "export/")
-    assert response["Content-Disposition"].endswith('.csv.age"')
-    assert b"GRANT-A" not in response.content
-    (tmp_path / "report.age").write_bytes(response.content)
-    (tmp_path / "me.key").write_text(age_identity(desk.coordinator.keyring.private_key) + "\n")
-    opened = subprocess.run(
-        ["age", "-d", "-i", str(tmp_path / "me.key"), str(tmp_path / "report.age")],
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    assert "category,EUR,Housing,100.00" in opened and "converted_total,EUR,,240.00" in opened
-    assert AuditEntry.objects.filter(action="donor_report.export_age").exists()
+    page = client.get(location).content.decode()
+    assert 'href="/accounts/me/age-key/"' in page and "age-keygen" in page
+    response = client.post(location + "export/", follow=True)
+    text = response.content.decode()
+    assert "You have not registered an age key" in text and "/accounts/me/age-key/" in text
+    assert response.redirect_chain[-1][0] == location
+    assert not AuditEntry.objects.filter(action__startswith="donor_report.export").exists()
+
+
+def test_it_exports_to_a_typed_key_audited_by_its_own_name_and_refuses_a_bad_one(
+    desk: Desk, tmp_path: Path
+) -> None:
+    grant_id, _other = _spend(desk)
+    theirs, recipient = _keygen(tmp_path, "theirs")
+    client = login(Client(), desk.coordinator)
+    location = _report(client, grant_id)
+    bad = client.post(location + "export/", {"recipient": recipient[:-1] + "x"}, follow=True)
+    assert "This is not an age public key" in bad.content.decode()
+    assert not AuditEntry.objects.filter(action__startswith="donor_report.export").exists()
+    response = client.post(location + "export/", {"recipient": recipient})
+    opened = _age_decrypt(theirs, response.content, tmp_path)
+    assert opened.returncode == 0 and b"GRANT-A" in opened.stdout
+    assert AuditEntry.objects.filter(action="donor_report.export_age_typed").count() == 1
+    assert not AuditEntry.objects.filter(action="donor_report.export_age").exists()
 
 
 def test_it_exports_plain_only_when_typed_and_audits_it(desk: Desk) -> None:
