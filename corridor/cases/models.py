@@ -415,8 +415,8 @@ class CaseCrossTerm(models.Model):
 
 
 class StageMonthCount(models.Model):
-    """Kept counts for the figures (decision 0037): how many distinct cases of a compartment
-    entered a stage in a month (the organisation's time zone). Maintained by
+    """Kept counts for the figures (decision 0037): how many cases of a compartment entered a
+    stage for the first time in a month (the organisation's time zone). Maintained by
     `corridor.cases.stagecounts` in the same transaction as each transition and each purge;
     `manage.py stage_counts_rebuild` recomputes it from the transitions."""
 

@@ -1,4 +1,4 @@
-"""Kept counts of the cases entering each stage per month (decision 0037).
+"""Kept counts of the cases entering each stage for the first time, per month (decision 0037).
 
 The funnel and "cases entering each stage per month" used to count distinct cases over every
 transition of the period: half a million rows for four years at 100,000 cases. They now read
@@ -6,8 +6,9 @@ transition of the period: half a million rows for four years at 100,000 cases. T
 
 * `transition_counted` is called by the only writer of transitions
   (`cases.actions._transition_record`), in its transaction, before the new transition is
-  saved: the (compartment, stage, month) row goes up by one unless the case already entered
-  that stage that month. The increment is one `INSERT ... ON CONFLICT DO UPDATE SET count =
+  saved: the (compartment, stage, month) row goes up by one unless the case entered that
+  stage before (a move back and forward again, a second flight after a failed one, is not a
+  second person reaching the stage), so a sum over any months counts each case once. The increment is one `INSERT ... ON CONFLICT DO UPDATE SET count =
   count + 1`, atomic in the database, so concurrent moves of different cases never lose a
   count; moves of one case are serialised by the lock `case_move_to_stage` takes on it.
 * A purge (decision 0024) destroys a case's keys, not its operational rows: its transitions
@@ -25,8 +26,6 @@ import uuid
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from corridor.cases.models import CaseTransition, StageMonthCount
@@ -37,24 +36,13 @@ def month_of(at: datetime) -> date:
     return timezone.localtime(at).date().replace(day=1)
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return (
-        timezone.make_aware(datetime.combine(month, datetime.min.time())),
-        timezone.make_aware(datetime.combine(following, datetime.min.time())),
-    )
-
-
 def transition_counted(
     *, compartment_id: int, case_id: uuid.UUID, to_stage: str, at: datetime
 ) -> bool:
     """Count the case's move into `to_stage` at `at` (before the transition is saved); False
-    if it was counted already (the case entered that stage earlier the same month)."""
+    if it was counted already (the case entered that stage before)."""
     month = month_of(at)
-    start, end = _month_bounds(month)
-    if CaseTransition.objects.filter(
-        case_id=case_id, to_stage=to_stage, at__gte=start, at__lt=end
-    ).exists():
+    if CaseTransition.objects.filter(case_id=case_id, to_stage=to_stage).exists():
         return False
     table = StageMonthCount._meta.db_table
     with connection.cursor() as cursor:
@@ -69,18 +57,20 @@ def transition_counted(
 
 
 def counts_from_transitions() -> dict[tuple[int, str, date], int]:
-    """What the table should hold, computed from the transitions (one query)."""
-    rows = (
-        CaseTransition.objects.annotate(month=TruncMonth("at"))
-        .values("compartment_id", "to_stage", "month")
-        .annotate(n=Count("case_id", distinct=True))
-        .order_by()
+    """What the table should hold, computed from the transitions (one query, read in
+    order): each case's first move into each stage, counted in its month and under the
+    compartment the case was in then."""
+    rows = CaseTransition.objects.order_by("at", "seq").values_list(
+        "case_id", "to_stage", "compartment_id", "at"
     )
-    found = {}
-    for row in rows:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
-        found[(row["compartment_id"], row["to_stage"], month)] = row["n"]
+    seen: set[tuple[uuid.UUID, str]] = set()
+    found: dict[tuple[int, str, date], int] = {}
+    for case_id, stage, compartment_id, at in rows.iterator(chunk_size=10_000):
+        if (case_id, stage) in seen:
+            continue
+        seen.add((case_id, stage))
+        key = (compartment_id, stage, month_of(at))
+        found[key] = found.get(key, 0) + 1
     return found
 
 

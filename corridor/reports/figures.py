@@ -48,8 +48,8 @@ def funnel_compute(*, compartment_ids: list[int], period: Period, desk: bool) ->
     """Three queries (two without the intake desk): the kept counts of moves
     (`cases.stagecounts`), closes, and requests not opened.
 
-    A case counts once per month for each stage it entered (a case moved back and into a
-    stage again in another month of the period counts twice: decision 0037).
+    A case counts once for each stage, in the month it first entered it (moved back and
+    forward again it is not counted again: decision 0037).
 
     `desk`: the viewer is a member of the intake desk, so requests that never became a case
     (declined, spam, still waiting) count as requests too.

@@ -5,28 +5,26 @@ from django.db import migrations, models
 
 
 def counts_fill(apps, schema_editor):
-    """The kept counts of the transitions already recorded (decision 0037)."""
-    from datetime import datetime
-
-    from django.db.models import Count
-    from django.db.models.functions import TruncMonth
+    """The kept counts of the transitions already recorded: each case's first move into
+    each stage, in its month in the organisation's time zone (decision 0037)."""
+    from django.utils import timezone
 
     CaseTransition = apps.get_model("cases", "CaseTransition")
     StageMonthCount = apps.get_model("cases", "StageMonthCount")
-    rows = (
-        CaseTransition.objects.annotate(month=TruncMonth("at"))
-        .values("compartment_id", "to_stage", "month")
-        .annotate(n=Count("case_id", distinct=True))
-        .order_by()
+    rows = CaseTransition.objects.order_by("at", "seq").values_list(
+        "case_id", "to_stage", "compartment_id", "at"
     )
+    seen = set()
+    counts = {}
+    for case_id, stage, compartment_id, at in rows.iterator(chunk_size=10_000):
+        if (case_id, stage) in seen:
+            continue
+        seen.add((case_id, stage))
+        key = (compartment_id, stage, timezone.localtime(at).date().replace(day=1))
+        counts[key] = counts.get(key, 0) + 1
     StageMonthCount.objects.bulk_create(
-        StageMonthCount(
-            compartment_id=row["compartment_id"],
-            stage=row["to_stage"],
-            month=row["month"].date() if isinstance(row["month"], datetime) else row["month"],
-            count=row["n"],
-        )
-        for row in rows
+        StageMonthCount(compartment_id=c, stage=s, month=m, count=n)
+        for (c, s, m), n in counts.items()
     )
 
 

@@ -76,6 +76,35 @@ def test_create_move_back_close_and_purge_keep_the_counts_equal_to_the_transitio
     _agree()
 
 
+def test_a_case_that_reenters_a_stage_months_later_counts_once(org: Org) -> None:
+    # Given a case vetted, accepted, then sent back to vetting two months later (a second
+    # departure after a failed flight is the same: one person reaching the stage)
+    start = timezone.now() - timedelta(days=200)
+    actor = org.admin.user.pk
+    north = org.compartment("North")
+    with keyring_activated(org.admin.keyring):
+        case = case_create(actor_id=actor, compartment=north, full_name="Четыре", at=start)
+        for stage, days in ((Stage.VETTING, 1), (Stage.ACCEPTED, 2), (Stage.VETTING, 62)):
+            case_move_to_stage(
+                actor_id=actor,
+                case=case,
+                to_stage=stage,
+                reason="again" if days == 62 else "",
+                at=start + timedelta(days=days),
+            )
+    # Then vetting is counted in the month it was first reached, and nowhere else
+    _agree()
+    rows = StageMonthCount.objects.filter(compartment=north, stage=Stage.VETTING)
+    assert [(r.month, r.count) for r in rows] == [(month_of(start + timedelta(days=1)), 1)]
+    # and the funnel over the whole time counts the case once at vetting
+    from corridor.reports.figures import funnel_compute
+    from corridor.reports.period import Period
+
+    period = Period(month_of(start), month_of(timezone.now()))
+    funnel = funnel_compute(compartment_ids=[north.pk], period=period, desk=False)
+    assert dict((stage, n) for _key, stage, n in funnel.steps)[Stage.VETTING] == 1
+
+
 def test_the_rebuild_repairs_a_drifted_table(org: Org) -> None:
     actor = org.admin.user.pk
     with keyring_activated(org.admin.keyring):
