@@ -63,9 +63,11 @@ def _shelters(request: HttpRequest, compartment_ids: list[int]) -> list[figures.
 
 def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dict[str, Any]:
     """Everything the coordinator's page shows, for the period asked in the query string: a
-    fixed number of count queries over kept counts and indexed operational columns. The
-    waits per destination (every transition of every attributed case) are the country
-    board's and the charts page's, linked from here (decision 0037)."""
+    fixed number of count queries over kept counts and indexed operational columns, and the
+    waits per destination in two (the current stay at the application stage; the country
+    board sums every visit, decision 0037)."""
+    from corridor.relocation.board import destination_waits
+
     user = staff_user(request)
     period, period_error = period_parse(request.GET.get("start"), request.GET.get("end"))
     desk = _desk_member(compartment_ids)
@@ -86,6 +88,7 @@ def coordinator_context(request: HttpRequest, compartment_ids: list[int]) -> dic
         ),
         "tasks_overdue": figures.overdue_tasks(compartment_ids=compartment_ids),
         "shelters": _shelters(request, compartment_ids),
+        "destinations": destination_waits(compartment_ids=compartment_ids, now=timezone.now()),
     }
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from conftest import Org, Staff, login
 from corridor.accounts.roles import Role
 from corridor.relocation.actions import application_create, application_decide, country_create
-from corridor.relocation.board import CountryFigures, board_compute
+from corridor.relocation.board import CountryFigures, board_compute, destination_waits
 from corridor.relocation.models import Country
 from corridor.relocation.tests.conftest import at, case_with_history
 from corridor.vault.keyring import keyring_activated
@@ -173,6 +173,24 @@ def test_it_counts_and_times_each_country_exactly(org: Org, worker: Staff) -> No
     # Norway has nothing; the withdrawn-only case F is nowhere
     assert rows["NO"].cases == 0 and rows["NO"].applications == 0
     assert sum(row.cases for row in rows.values()) == 5
+
+
+def test_it_gives_the_home_page_the_current_waits_per_destination(org: Org, worker: Staff) -> None:
+    # Given the hand-worked history above
+    south = org.staff("south-worker", Role.CASEWORKER, ("South",))
+    _history(org, worker, south)
+    # When the home page's waits are computed for North
+    north = [org.compartment("North").pk]
+    waits = {w.country.code: w for w in destination_waits(compartment_ids=north, now=NOW)}
+    # Then Germany has A, B and C at application, each timed from the start of its current
+    # stay there: A 30 days, B 15 (back after the refusal; the board sums 10 + 15), C 39
+    de = waits["DE"]
+    assert de.cases == 3
+    assert sorted(w / DAY for w in de.waiting) == [15, 30, 39]
+    assert de.median_days == 30 and de.worst_days == 39
+    # and nothing of South, nor a country nobody is attributed to
+    assert "NO" not in waits
+    assert destination_waits(compartment_ids=[], now=NOW) == []
 
 
 def test_it_counts_only_the_compartments_of_the_user(org: Org, worker: Staff) -> None:
