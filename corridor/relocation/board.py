@@ -279,54 +279,53 @@ def refusals_recent(compartment_ids: Sequence[int]) -> dict[int, list[Applicatio
 
 @dataclass
 class DestinationWait:
-    """One destination on the coordinator's home page: the cases attributed to it, those at
-    the application stage now, and how long they have waited there since they entered it."""
+    """One destination on the coordinator's home page: how long each case at the
+    application stage now, attributed to it, has waited there since it entered it."""
 
     country: Country
-    cases: int = 0
     waiting: list[timedelta] = field(default_factory=list)
 
     @property
-    def median_days(self) -> float | None:
-        return (
-            statistics.median(w.total_seconds() / 86400 for w in self.waiting)
-            if self.waiting
-            else None
-        )
+    def median_days(self) -> float:
+        return statistics.median(w.total_seconds() for w in self.waiting) / 86400
 
     @property
-    def worst_days(self) -> float | None:
-        return max(self.waiting).total_seconds() / 86400 if self.waiting else None
+    def worst_days(self) -> float:
+        return max(self.waiting).total_seconds() / 86400
 
 
 def destination_waits(*, compartment_ids: Sequence[int], now: datetime) -> list[DestinationWait]:
-    """The home page's waits per destination, in two queries: per attributed country, the
-    cases and the time each case now at the application stage has been there (from the
-    case's `stage_entered_at`: the current stay, where the board sums every visit)."""
+    """The home page's waits per destination in one query over the cases at the application
+    stage only (the compartment-and-stage index), each attributed as the board attributes
+    it and timed from `stage_entered_at`: the current stay, where the board sums every
+    visit of every case (which reads every transition, too slow for a home page)."""
     compartment_ids = list(compartment_ids)
     if not compartment_ids:
         return []
-    attributed, params = _attributed_sql(compartment_ids)
+    cases, applications = Case._meta.db_table, Application._meta.db_table
     sql = (
-        f"WITH attributed AS ({attributed})"  # noqa: S608 (names and placeholders only)
-        " SELECT attributed.country_id, c.stage, c.stage_entered_at"
-        f" FROM attributed JOIN {Case._meta.db_table} c ON c.id = attributed.case_id"
-        f" WHERE c.compartment_id IN ({_placeholders(compartment_ids)})"
+        "SELECT country_id, stage_entered_at FROM ("  # noqa: S608 (names and placeholders only)
+        " SELECT a.country_id, c.stage_entered_at, ROW_NUMBER() OVER ("
+        "  PARTITION BY a.case_id ORDER BY a.created_at DESC, a.id DESC) AS latest"
+        f" FROM {cases} c JOIN {applications} a ON a.case_id = c.id"
+        f" WHERE c.compartment_id IN ({_placeholders(compartment_ids)}) AND c.stage = %s"
+        f" AND a.outcome IN ({_placeholders(OPEN_OUTCOMES)})"
+        ") ranked WHERE latest = 1"
     )
+    params: list[Any] = [*compartment_ids, str(Stage.APPLICATION), *OPEN_OUTCOMES]
     rows: dict[int, DestinationWait] = {}
-    countries = Country.objects.in_bulk()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *compartment_ids])
-        for country_id, stage, entered in cursor.fetchall():
-            row = rows.setdefault(country_id, DestinationWait(countries[country_id]))
-            row.cases += 1
-            if stage == Stage.APPLICATION:
-                if isinstance(entered, str):  # SQLite may return the text Django stored
-                    entered = datetime.fromisoformat(entered)
-                if entered.tzinfo is None:  # SQLite keeps UTC without its offset
-                    entered = entered.replace(tzinfo=UTC)
-                row.waiting.append(max(now - entered, timedelta(0)))
-    return sorted(rows.values(), key=lambda r: (-r.cases, r.country.name))
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    countries = Country.objects.in_bulk({country_id for country_id, _entered in found})
+    for country_id, entered in found:
+        if isinstance(entered, str):  # SQLite may return the text Django stored
+            entered = datetime.fromisoformat(entered)
+        if entered.tzinfo is None:  # SQLite keeps UTC without its offset
+            entered = entered.replace(tzinfo=UTC)
+        row = rows.setdefault(country_id, DestinationWait(countries[country_id]))
+        row.waiting.append(max(now - entered, timedelta(0)))
+    return sorted(rows.values(), key=lambda r: (-len(r.waiting), r.country.name))
 
 
 def board_compute(*, compartment_ids: Sequence[int], now: datetime) -> list[CountryFigures]:
