@@ -84,7 +84,7 @@ class ReleaseValue(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="values")
     table = models.CharField(max_length=32)
-    category = models.CharField(max_length=16)
+    category = models.CharField(max_length=48)  # a month, a country code or a term key
     position = models.PositiveSmallIntegerField()
     value = models.PositiveIntegerField()
     accuracy = models.PositiveIntegerField()
