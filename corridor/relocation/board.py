@@ -119,19 +119,32 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _attributed_sql(compartment_ids: Sequence[int]) -> tuple[str, list[Any]]:
+def _attributed_sql(
+    compartment_ids: Sequence[int], stage: str | None = None
+) -> tuple[str, list[Any]]:
     """(case_id, country_id) of every case with an open application in the compartments:
-    the most recently recorded one (created_at, then id), as `case_countries` decides."""
+    the most recently recorded one (created_at, then id), as `case_countries` decides.
+    With `stage`, only the cases at that stage now, filtered before the ranking (the
+    compartment-and-stage index of the cases, not every application)."""
+    at_stage = (
+        f" AND a.case_id IN (SELECT id FROM {Case._meta.db_table}"  # noqa: S608 (names only)
+        f" WHERE compartment_id IN ({_placeholders(compartment_ids)}) AND stage = %s)"
+        if stage
+        else ""
+    )
     sql = (
         "SELECT case_id, country_id FROM ("  # noqa: S608 (names and placeholders only)
-        " SELECT case_id, country_id, ROW_NUMBER() OVER ("
-        "  PARTITION BY case_id ORDER BY created_at DESC, id DESC) AS latest"
-        f" FROM {Application._meta.db_table}"
-        f" WHERE compartment_id IN ({_placeholders(compartment_ids)})"
-        f" AND outcome IN ({_placeholders(OPEN_OUTCOMES)})"
+        " SELECT a.case_id, a.country_id, ROW_NUMBER() OVER ("
+        "  PARTITION BY a.case_id ORDER BY a.created_at DESC, a.id DESC) AS latest"
+        f" FROM {Application._meta.db_table} a"
+        f" WHERE a.compartment_id IN ({_placeholders(compartment_ids)})"
+        f" AND a.outcome IN ({_placeholders(OPEN_OUTCOMES)}){at_stage}"
         ") ranked WHERE latest = 1"
     )
-    return sql, [*compartment_ids, *OPEN_OUTCOMES]  # values are parameters, never text
+    params: list[Any] = [*compartment_ids, *OPEN_OUTCOMES]
+    if stage:
+        params += [*compartment_ids, str(stage)]
+    return sql, params  # values are parameters, never text
 
 
 def _microseconds_sql(column: str) -> str:
@@ -302,17 +315,12 @@ def destination_waits(*, compartment_ids: Sequence[int], now: datetime) -> list[
     compartment_ids = list(compartment_ids)
     if not compartment_ids:
         return []
-    cases, applications = Case._meta.db_table, Application._meta.db_table
+    attributed, params = _attributed_sql(compartment_ids, Stage.APPLICATION)
     sql = (
-        "SELECT country_id, stage_entered_at FROM ("  # noqa: S608 (names and placeholders only)
-        " SELECT a.country_id, c.stage_entered_at, ROW_NUMBER() OVER ("
-        "  PARTITION BY a.case_id ORDER BY a.created_at DESC, a.id DESC) AS latest"
-        f" FROM {cases} c JOIN {applications} a ON a.case_id = c.id"
-        f" WHERE c.compartment_id IN ({_placeholders(compartment_ids)}) AND c.stage = %s"
-        f" AND a.outcome IN ({_placeholders(OPEN_OUTCOMES)})"
-        ") ranked WHERE latest = 1"
+        f"WITH attributed AS ({attributed})"  # noqa: S608 (names and placeholders only)
+        " SELECT attributed.country_id, c.stage_entered_at"
+        f" FROM attributed JOIN {Case._meta.db_table} c ON c.id = attributed.case_id"
     )
-    params: list[Any] = [*compartment_ids, str(Stage.APPLICATION), *OPEN_OUTCOMES]
     rows: dict[int, DestinationWait] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
