@@ -8,7 +8,8 @@ it: `blocking` (never compared), `names` (names compared as incompatible, so no 
 link them), `scoring` (compared, compatible, below the link threshold), `clustering` (an edge,
 refused because some cross pair contradicted). A pair counts under every class either of its
 two requests carries (`typo`, `german`, `split-merge`, ...), and under `same-phone` when both
-requests give the same number.
+requests give the same number, and under `identifiable` when the generator's oracle
+(`ceiling.py`) could link it without guessing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from ceiling import identifiable_groups  # noqa: E402
 from generate import write_dataset  # noqa: E402
 from run import DATA  # noqa: E402
 
@@ -43,6 +45,7 @@ def main() -> None:
     with truth_path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     result = link(requests)
+    _, groups = identifiable_groups(args.size)
     linker = result._linker
     pairs, codes = linker.compared_pairs()
     evidence = _evidence(result.model, linker, pairs, codes)
@@ -60,6 +63,8 @@ def main() -> None:
             features = linker.features
             if features[left].phone and features[left].phone == features[right].phone:
                 kinds.add("same-phone")
+            if groups[left] == groups[right]:
+                kinds.add("identifiable")
             kinds.add("all")
             for kind in kinds:
                 totals[kind] += 1

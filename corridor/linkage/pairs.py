@@ -1,31 +1,27 @@
 """Candidate pairs and their comparison vectors, on every core.
 
-Comparing pairs is the bulk of a batch run, and in pure Python it is bound to one core per
-process. Blocks are therefore built once, then shared out between worker processes forked
-from the parent (so the normalised records are not copied or pickled): each worker generates
-the pairs of its blocks, compares them, and returns two flat arrays, the packed pairs and
-their pattern codes. A pair shared by several blocks is compared only in the first of them
+Comparing pairs is the bulk of a batch run. Blocks are therefore built once, then shared out
+between worker processes forked from the parent (`corridor.linkage.parallel`): each worker
+generates the pairs of its blocks, compares them, and returns two flat arrays, the packed
+pairs and their pattern codes. A pair shared by several blocks is compared only in the first of them
 (the lowest block id both records belong to), so no global set of pairs is ever built.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from array import array
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from corridor.linkage.blocking import BLOCK_LIMITS, key_rule
+from corridor.linkage.blocking import BLOCK_LIMITS
 from corridor.linkage.compare import Pattern
+from corridor.linkage.parallel import forked
 
 INDEX_BITS = 24
 INDEX_MASK = (1 << INDEX_BITS) - 1
 _HASH_BITS = 36
 _RULES = tuple(BLOCK_LIMITS)
-#: Below this many records a batch is compared in-process: forking costs more than it saves,
-#: and a web worker linking a desk's handful of requests should not fork at all.
-PARALLEL_MIN_RECORDS = 50_000
 _LEVEL_BITS = 4
 
 
@@ -64,26 +60,52 @@ class Blocks:
         return len(self.starts)
 
 
-def blocks_build(keys_of: Iterable[list[str]], records: int) -> Blocks:
-    """Blocks from every record's blocking keys, found by sorting packed integers."""
+KeysOf = Callable[[int], list[str]]
+
+
+def _packed_keys(keys_of: KeysOf, start: int, stop: int) -> bytes:
+    """Every key of records start..stop-1 packed with its record, sorted."""
     packed = array("q")
     hash_mask = (1 << _HASH_BITS) - 1
     rule_ids = {rule: position for position, rule in enumerate(_RULES)}
-    for index, keys in enumerate(keys_of):
-        for key in keys:
-            rule = rule_ids[key_rule(key)]
+    for index in range(start, stop):
+        for key in keys_of(index):
+            rule = rule_ids[key.partition(":")[0]]
             packed.append(((rule << _HASH_BITS | (hash(key) & hash_mask)) << INDEX_BITS) | index)
-    ordered = array("q", sorted(packed))
-    del packed
+    return array("q", sorted(packed)).tobytes()
+
+
+def blocks_build(keys_of: KeysOf, records: int) -> Blocks:
+    """Blocks from every record's blocking keys (`keys_of(index)`), found by sorting packed
+    integers.
+
+    Each worker packs and sorts the keys of its own range of records; the sorted runs are
+    then merged (Python's sort finds and merges them in one pass), and equal keys are
+    found by looking one ahead: most keys are held by one record only, and only a longer
+    run is measured, by bisection.
+    """
+    runs = forked(
+        lambda worker, workers: _packed_keys(
+            keys_of, worker * records // workers, (worker + 1) * records // workers
+        ),
+        records,
+    )
+    merged = array("q")
+    for run in runs:
+        merged.frombytes(run)
+    ordered = sorted(merged)
+    del merged, runs
     members, starts, ends = array("q"), array("q"), array("q")
     record_blocks: list[list[int]] = [[] for _ in range(records)]
+    limits = [BLOCK_LIMITS[rule] for rule in _RULES]
     start, total = 0, len(ordered)
     while start < total:
         block_key = ordered[start] >> INDEX_BITS
-        end = start + 1
-        while end < total and ordered[end] >> INDEX_BITS == block_key:
-            end += 1
-        if 2 <= end - start <= BLOCK_LIMITS[_RULES[block_key >> _HASH_BITS]]:
+        if start + 1 == total or ordered[start + 1] >> INDEX_BITS != block_key:
+            start += 1
+            continue
+        end = bisect_left(ordered, (block_key + 1) << INDEX_BITS, start + 2)
+        if end - start <= limits[block_key >> _HASH_BITS]:
             block_id = len(starts)
             starts.append(len(members))
             for position in range(start, end):
@@ -97,16 +119,11 @@ def blocks_build(keys_of: Iterable[list[str]], records: int) -> Blocks:
 
 Compare = Callable[[int, int], Pattern]
 
-# Set by the parent just before forking; the workers inherit it.
-_SHARED: tuple[Blocks, Compare] | None = None
 
-
-def _compare_blocks(share: tuple[int, int]) -> tuple[bytes, bytes]:
+def _compare_blocks(
+    blocks: Blocks, compare: Compare, worker: int, workers: int
+) -> tuple[bytes, bytes]:
     """Pairs and pattern codes of every `workers`-th block, starting at `worker`."""
-    if _SHARED is None:
-        raise RuntimeError("compare_blocks() must set the shared blocks before comparing")
-    blocks, compare = _SHARED
-    worker, workers = share
     members, starts, ends, record_blocks = (
         blocks.members,
         blocks.starts,
@@ -135,22 +152,9 @@ def _compare_blocks(share: tuple[int, int]) -> tuple[bytes, bytes]:
 
 def compare_blocks(blocks: Blocks, compare: Compare, records: int) -> tuple[array[int], array[int]]:
     """Every candidate pair once, packed as left << 24 | right, with its pattern code."""
-    global _SHARED
-    workers = os.cpu_count() or 1
-    use_fork = (
-        records >= PARALLEL_MIN_RECORDS
-        and workers > 1
-        and "fork" in multiprocessing.get_all_start_methods()
+    results = forked(
+        lambda worker, workers: _compare_blocks(blocks, compare, worker, workers), records
     )
-    _SHARED = (blocks, compare)
-    try:
-        if use_fork:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_compare_blocks, [(w, workers) for w in range(workers)])
-        else:
-            results = [_compare_blocks((0, 1))]
-    finally:
-        _SHARED = None
     pairs, codes = array("q"), array("H")
     for pair_bytes, code_bytes in results:
         pairs.frombytes(pair_bytes)

@@ -8,16 +8,24 @@ records within memory.
 
 from __future__ import annotations
 
+import gc
 import random
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from corridor.linkage.blocking import blocking_keys
 from corridor.linkage.cluster import ConstrainedClusters, cluster_edges
-from corridor.linkage.compare import NAME_COMPATIBLE, Pattern, compare, name_exact_level
-from corridor.linkage.features import Features, Request, features_extract
+from corridor.linkage.compare import (
+    NAME_COMPATIBLE,
+    NAME_EXACT_RARE,
+    Pattern,
+    compare,
+    name_exact_level,
+)
+from corridor.linkage.features import Features, Request, features_extract_all
 from corridor.linkage.identifiers import IdentifierFlag, identifier_flags
 from corridor.linkage.model import (
     DEFAULT_M,
@@ -82,27 +90,37 @@ class LinkResult:
         )
 
 
+def _shares(values: list[str], counts: Counter[str], records: int) -> list[float]:
+    """Every record's `value_share` of its value (missing values count as never seen)."""
+    by_value = {value: value_share(count, records) for value, count in counts.items()}
+    missing = value_share(0, records)
+    return [by_value.get(value, missing) for value in values]
+
+
 class BatchLinker:
     """Holds the normalised records and compares them by index."""
 
     def __init__(self, features: list[Features]) -> None:
         self.features = features
-        names = Counter(f.name.key for f in features if f.name)
-        patronymics = Counter(f.name.patronymic for f in features if f.name.patronymic)
-        phones = Counter(f.phone for f in features if f.phone)
+        keys = [f.name.key for f in features]
+        patronymic_of = [f.name.patronymic for f in features]
+        phone_of = [f.phone for f in features]
+        names, patronymics, phones = (Counter(values) for values in (keys, patronymic_of, phone_of))
+        for counts in (names, patronymics, phones):
+            del counts[""]  # the field is missing
         total = max(len(features), 1)
-        self._exact_level = [name_exact_level(names[f.name.key] / total) for f in features]
+        # One level and one share per distinct value, then looked up per record.
+        levels = {key: name_exact_level(count / total) for key, count in names.items()}
+        self._exact_level = [levels.get(key, NAME_EXACT_RARE) for key in keys]
         # A value's share among the records that have the field: m and u are both taken
         # given that both sides of a pair have it.
         named, with_patronymic, with_phone = (
             sum(counts.values()) for counts in (names, patronymics, phones)
         )
-        self.name_share = [value_share(names[f.name.key], named) for f in features]
+        self.name_share = _shares(keys, names, named)
         self.name_mean_share = sum(count * count for count in names.values()) / max(named, 1) ** 2
-        self.patronymic_share = [
-            value_share(patronymics[f.name.patronymic], with_patronymic) for f in features
-        ]
-        self.phone_share = [value_share(phones[f.phone], with_phone) for f in features]
+        self.patronymic_share = _shares(patronymic_of, patronymics, with_patronymic)
+        self.phone_share = _shares(phone_of, phones, with_phone)
 
     def shares(self, left: int, right: int) -> tuple[float, float, float, float]:
         """How common the pair's name (the commoner), patronymic, (date) and phone are."""
@@ -118,7 +136,8 @@ class BatchLinker:
         return compare(a.name, b.name, self._exact_level[left], a.birth, b.birth, a.phone, b.phone)
 
     def blocks(self) -> Blocks:
-        return blocks_build((blocking_keys(f) for f in self.features), len(self.features))
+        features = self.features
+        return blocks_build(lambda index: blocking_keys(features[index]), len(features))
 
     def compared_pairs(self, progress: Progress = _silent) -> tuple[array[int], array[int]]:
         """Every candidate pair once (left << 24 | right) and its pattern code."""
@@ -141,13 +160,32 @@ class BatchLinker:
         return patterns
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the duration of a batch run.
+
+    A run builds millions of small objects that live until it ends and hold no cycles;
+    with the collector on, its full passes walk all of them again and again (15 s of
+    160 s at a million records).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def link(requests: Sequence[Request], progress: Progress = _silent) -> LinkResult:
     """Link a batch of requests into clusters of one person each."""
-    features = []
-    for count, request in enumerate(requests, start=1):
-        features.append(features_extract(request))
-        if count % 100_000 == 0:
-            progress(f"normalised {count} records")
+    with _collector_paused():
+        return _link(requests, progress)
+
+
+def _link(requests: Sequence[Request], progress: Progress) -> LinkResult:
+    features = features_extract_all(requests)
+    progress(f"normalised {len(features)} records")
     linker = BatchLinker(features)
     pairs, codes = linker.compared_pairs(progress)
     progress(f"compared {len(pairs)} candidate pairs")

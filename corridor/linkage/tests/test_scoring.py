@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from corridor.linkage import pairs as pairs_module
+from corridor.linkage import parallel
 from corridor.linkage.compare import (
     DATE_YEAR_MISTYPED,
     NAME_SIMILAR,
@@ -14,11 +14,11 @@ from corridor.linkage.compare import (
     name_similarity_level,
 )
 from corridor.linkage.dates import date_parse
-from corridor.linkage.features import Request, features_extract
+from corridor.linkage.features import Request, features_extract, features_extract_all
 from corridor.linkage.model import prior_from_evidence
 from corridor.linkage.names import name_parse
 from corridor.linkage.online import default_model
-from corridor.linkage.pairs import compare_blocks, pattern_code, pattern_of_code
+from corridor.linkage.pairs import Blocks, compare_blocks, pattern_code, pattern_of_code
 from corridor.linkage.pipeline import BatchLinker, link
 
 
@@ -110,9 +110,21 @@ def test_it_compares_each_candidate_pair_once() -> None:
 
 
 def test_it_finds_the_same_pairs_in_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    linker = BatchLinker([features_extract(r) for r in _features(300)])
+    requests = _features(300)
+    linker = BatchLinker([features_extract(r) for r in requests])
+    serial_blocks = linker.blocks()
     serial = linker.compared_pairs()
-    monkeypatch.setattr(pairs_module, "PARALLEL_MIN_RECORDS", 0)
-    monkeypatch.setattr(pairs_module.os, "cpu_count", lambda: 2)
-    parallel = compare_blocks(linker.blocks(), linker.pattern, 300)
-    assert sorted(zip(*parallel, strict=True)) == sorted(zip(*serial, strict=True))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    forked_features = features_extract_all(requests)
+    assert forked_features == linker.features
+    forked_blocks = BatchLinker(forked_features).blocks()
+    assert _block_sets(forked_blocks) == _block_sets(serial_blocks)
+    in_workers = compare_blocks(forked_blocks, linker.pattern, 300)
+    assert sorted(zip(*in_workers, strict=True)) == sorted(zip(*serial, strict=True))
+
+
+def _block_sets(blocks: Blocks) -> list[tuple[int, ...]]:
+    return sorted(
+        tuple(blocks.members[blocks.starts[b] : blocks.ends[b]]) for b in range(len(blocks))
+    )
