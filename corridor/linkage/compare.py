@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Hamming
 
 from corridor.linkage.dates import BirthDate
 from corridor.linkage.names import ParsedName, coarse_key
@@ -321,7 +321,7 @@ def _years_close(left: int, right: int) -> bool:
 
 
 def _one_digit_apart(left: str, right: str) -> bool:
-    return len(left) == len(right) and sum(a != b for a, b in zip(left, right, strict=True)) == 1
+    return len(left) == len(right) and Hamming.distance(left, right, score_cutoff=1) == 1
 
 
 def phone_level(left: str, right: str) -> int:

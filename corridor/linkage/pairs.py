@@ -136,10 +136,15 @@ def _compare_blocks(
         block = members[starts[block_id] : ends[block_id]]
         for position, left in enumerate(block):
             left_blocks = record_blocks[left]
+            # Only a record seen in an earlier block can share one with another record.
+            earlier = left_blocks[0] < block_id
             for right in block[position + 1 :]:
-                right_blocks = record_blocks[right]
-                if any(b < block_id and b in right_blocks for b in left_blocks):
-                    continue  # compared in an earlier block they share
+                if earlier:
+                    right_blocks = record_blocks[right]
+                    if right_blocks[0] < block_id and any(
+                        b < block_id and b in right_blocks for b in left_blocks
+                    ):
+                        continue  # compared in an earlier block they share
                 low, high = (left, right) if left < right else (right, left)
                 pattern = compare(low, high)
                 code = codes_of.get(pattern)

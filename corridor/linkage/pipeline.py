@@ -44,8 +44,10 @@ from corridor.linkage.pairs import (
     Blocks,
     blocks_build,
     compare_blocks,
+    pattern_code,
     pattern_of_code,
 )
+from corridor.linkage.parallel import forked
 
 Progress = Callable[[str], None]
 
@@ -150,14 +152,26 @@ class BatchLinker:
         return sorted(self.compared_pairs(progress)[0])
 
     def random_patterns(self, count: int, seed: int = 20170401) -> list[Pattern]:
+        """Patterns of `count` pairs drawn at random (a pair of one record with itself is
+        dropped), compared on every core in a large batch."""
         rng = random.Random(seed)  # noqa: S311 - sampling pairs for statistics, not secrets
         size = len(self.features)
-        patterns = []
-        for _ in range(count):
-            left, right = rng.randrange(size), rng.randrange(size)
-            if left != right:
-                patterns.append(self.pattern(left, right))
-        return patterns
+        drawn = [
+            (left, right)
+            for left, right in ((rng.randrange(size), rng.randrange(size)) for _ in range(count))
+            if left != right
+        ]
+        shares = forked(
+            lambda worker, workers: array(
+                "H", (pattern_code(self.pattern(a, b)) for a, b in drawn[worker::workers])
+            ).tobytes(),
+            size,
+        )
+        codes = array("H")
+        for share in shares:
+            codes.frombytes(share)
+        patterns = {code: pattern_of_code(code) for code in set(codes)}
+        return [patterns[code] for code in codes]
 
 
 @contextmanager
