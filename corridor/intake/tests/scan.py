@@ -39,10 +39,9 @@ def _cell_bytes(value: object) -> bytes:
     return str(value).encode("utf-8")
 
 
-def database_hits(needles: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(table, column, needle label) for every cell holding a needle in any variant."""
-    patterns = [(label, v) for label, text in needles.items() for v in variants(text)]
-    hits: list[tuple[str, str, str]] = []
+def _cells() -> list[tuple[str, str, bytes]]:
+    """(table, column, bytes) of every cell of every row of every table."""
+    cells: list[tuple[str, str, bytes]] = []
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
         assert tables, "no table to scan"
@@ -50,7 +49,31 @@ def database_hits(needles: dict[str, str]) -> list[tuple[str, str, str]]:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             columns = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
-                for column, value in zip(columns, row, strict=True):
-                    data = _cell_bytes(value)
-                    hits += [(table, column, label) for label, p in patterns if p in data]
-    return hits
+                cells += [
+                    (table, column, _cell_bytes(value))
+                    for column, value in zip(columns, row, strict=True)
+                ]
+    return cells
+
+
+def database_snapshot() -> frozenset[tuple[str, str, bytes]]:
+    """Every cell as it is now, to leave out of a later scan what was there before."""
+    return frozenset(_cells())
+
+
+def database_hits(
+    needles: dict[str, str], before: frozenset[tuple[str, str, bytes]] = frozenset()
+) -> list[tuple[str, str, str]]:
+    """(table, column, needle label) for every cell holding a needle in any variant.
+
+    A cell found unchanged in ``before`` is left out: what the database held before a request
+    was sent (a vocabulary term in which a codename word happens to appear) did not come from it.
+    """
+    patterns = [(label, v) for label, text in needles.items() for v in variants(text)]
+    return [
+        (table, column, label)
+        for table, column, data in _cells()
+        if (table, column, data) not in before
+        for label, p in patterns
+        if p in data
+    ]
