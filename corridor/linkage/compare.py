@@ -38,6 +38,7 @@ DATE_LEVELS = (
     "day and month agree, year mistyped",
 )
 PHONE_LEVELS = ("disagree", "one digit apart", "exact")
+PHONE_EXACT = 2
 
 FIELDS = ("name", "patronymic", "birth_date", "phone")
 LEVEL_LABELS = (NAME_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS, PHONE_LEVELS)

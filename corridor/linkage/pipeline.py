@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from corridor.linkage.blocking import blocking_keys
 from corridor.linkage.cluster import ConstrainedClusters, cluster_edges
 from corridor.linkage.compare import (
+    MISSING,
     NAME_COMPATIBLE,
     NAME_EXACT_RARE,
+    PHONE_EXACT,
     Pattern,
     compare,
     name_exact_level,
@@ -208,7 +210,7 @@ def _link(requests: Sequence[Request], progress: Progress) -> LinkResult:
     edges = _edges(model, pairs, codes, evidence)
     del evidence
     clusters = cluster_edges(
-        len(features), edges, lambda a, b: _compatible(model, linker.pattern(a, b))
+        len(features), edges, lambda a, b: _may_share_cluster(model, linker.pattern(a, b))
     )
     labels = clusters.labels()
     record_ids = [request.record_id for request in requests]
@@ -247,7 +249,23 @@ def fit_model(
 
 
 def _compatible(model: LinkageModel, pattern: Pattern) -> bool:
+    """Whether a pair may be an edge: nothing contradicts, and the names are alike."""
     return not model.contradicts(pattern) and not 0 <= pattern[0] < NAME_COMPATIBLE
+
+
+def _may_share_cluster(model: LinkageModel, pattern: Pattern) -> bool:
+    """Whether two records may end up in one cluster through others (the cross-pair check
+    of clustering).
+
+    As for an edge, except that two requests from the same phone may have names that are
+    not alike (ALIEV Husejnovič and Apti Khuseynovich share no name word; each is alike to
+    "Алиев Апти" typed on a Latin layout). A merge still needs an edge, a pair whose names are
+    alike; a contradicting date or patronymic still refuses it. Measured on the generator at
+    10,000 requests, 20 more clusters merged, all of them one person each.
+    """
+    if pattern[3] != PHONE_EXACT:
+        return _compatible(model, pattern)
+    return not model.contradicts((MISSING, *pattern[1:]))
 
 
 def _evidence(

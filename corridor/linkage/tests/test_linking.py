@@ -108,3 +108,23 @@ def test_it_finds_online_matches_through_keyed_hashes_only() -> None:
     matches = matcher.query(features_extract(SAME_MAN[2]), lambda ids: {i: stored[i] for i in ids})
     assert [match.record_id for match in matches] == ["web"]
     assert matches[0].explanation.evidence
+
+
+def test_it_keeps_requests_from_one_phone_together_despite_two_mistakes_apart() -> None:
+    # Given three requests from one phone: "Fkbtd Fgnb" is "Алиев Апти" typed on a Latin
+    # layout, and the first and the last share no name word, each alike only to the middle one
+    requests = [
+        Request("a", "ALIEV Husejnovič", "89179088619", "4/5/78"),
+        Request("b", "Fkbtd Fgnb", "8-917-9088619", "1978-04-05"),
+        Request("c", "Apti Khuseynovich", "8 (917) 908-86-19", "05.04.1978"),
+    ]
+    # When they are linked
+    result = link(requests)
+    # Then the names that differ between a and c do not keep them apart: one phone, one date
+    assert len({result.cluster_of(i) for i in range(3)}) == 1
+    # And a request from that phone under another name and another date is still not merged,
+    # and is flagged
+    trap = Request("trap", "Ruslan Tsoy", "8 917 908 86 19", "1970-01-01")
+    result = link([*requests, trap])
+    assert result.cluster_of(3) != result.cluster_of(0)
+    assert [flag.identifier_kind for flag in result.flags] == ["phone"]
