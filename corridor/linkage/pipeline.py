@@ -95,8 +95,14 @@ class LinkResult:
 
 
 def _shares(values: list[str], counts: Counter[str], records: int) -> list[float]:
-    """Every record's `value_share` of its value (missing values count as never seen)."""
-    by_value = {value: value_share(count, records) for value, count in counts.items()}
+    """Every record's `value_share` of its value among the *other* records (missing values
+    count as never seen).
+
+    The weight of agreeing on a value is how rarely another record carries it, so a record
+    does not count itself: a name seen twice is the pair's own, not a name two in ten thousand
+    carry besides. The online query counts the same way (the stored records, not the query).
+    """
+    by_value = {value: value_share(count - 1, records) for value, count in counts.items()}
     missing = value_share(0, records)
     return [by_value.get(value, missing) for value in values]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from corridor.linkage.cluster import ConstrainedClusters
 from corridor.linkage.compare import date_level
 from corridor.linkage.dates import date_parse
@@ -128,3 +130,24 @@ def test_it_keeps_requests_from_one_phone_together_despite_two_mistakes_apart() 
     result = link([*requests, trap])
     assert result.cluster_of(3) != result.cluster_of(0)
     assert [flag.identifier_kind for flag in result.flags] == ["phone"]
+
+
+def test_it_weighs_a_shared_name_as_the_online_query_does() -> None:
+    # Given twenty requests, two of them with one rare name and nothing else in common
+    names = ["Зелимхан Висаитов", *(f"Person{chr(65 + i)} Family{chr(75 + i)}" for i in range(18))]
+    requests = [Request(f"r{i}", name, "", "") for i, name in enumerate(names)]
+    requests.append(Request("again", "Зелимхан Висаитов", "", ""))
+    # When the batch links them, and the online matcher queries the last one against the rest
+    result = link(requests)
+    batch_bits = result.explain(0, len(requests) - 1).evidence[0].bits
+    matcher = OnlineMatcher(lambda key: key.encode(), InMemoryKeyIndex(), model=result.model)
+    stored = {request.record_id: features_extract(request) for request in requests[:-1]}
+    for record_id, features in stored.items():
+        matcher.add(record_id, features)
+    found = matcher.query(
+        features_extract(requests[-1]), lambda ids: {i: stored[i] for i in ids}, minimum=0.0
+    )
+    # Then both count the records carrying the name other than the one being matched: the
+    # same weight for the name, not a batch that counts the pair's own record against it
+    assert [match.record_id for match in found] == ["r0"]
+    assert found[0].explanation.evidence[0].bits == pytest.approx(batch_bits, abs=0.01)
