@@ -39,6 +39,8 @@ DATE_LEVELS = (
 )
 PHONE_LEVELS = ("disagree", "one digit apart", "exact")
 PHONE_EXACT = 2
+PATRONYMIC_EXACT = 2
+DATE_EXACT = 4
 
 FIELDS = ("name", "patronymic", "birth_date", "phone")
 LEVEL_LABELS = (NAME_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS, PHONE_LEVELS)

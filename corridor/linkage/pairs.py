@@ -93,7 +93,7 @@ def blocks_build(keys_of: KeysOf, records: int) -> Blocks:
     merged = array("q")
     for run in runs:
         merged.frombytes(run)
-    ordered = sorted(merged)
+    ordered = array("q", sorted(merged))  # 8 bytes a key, not a Python int's 36
     del merged, runs
     members, starts, ends = array("q"), array("q"), array("q")
     record_blocks: list[list[int]] = [[] for _ in range(records)]

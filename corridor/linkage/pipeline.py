@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from corridor.linkage.blocking import blocking_keys
 from corridor.linkage.cluster import ConstrainedClusters, cluster_edges
 from corridor.linkage.compare import (
+    DATE_EXACT,
     MISSING,
     NAME_COMPATIBLE,
     NAME_EXACT_RARE,
+    PATRONYMIC_EXACT,
     PHONE_EXACT,
     Pattern,
     compare,
@@ -100,7 +102,8 @@ def _shares(values: list[str], counts: Counter[str], records: int) -> list[float
 
     The weight of agreeing on a value is how rarely another record carries it, so a record
     does not count itself: a name seen twice is the pair's own, not a name two in ten thousand
-    carry besides. The online query counts the same way (the stored records, not the query).
+    carry besides. The online query counts a name the same way (the stored records, not the
+    query).
     """
     by_value = {value: value_share(count - 1, records) for value, count in counts.items()}
     missing = value_share(0, records)
@@ -263,15 +266,21 @@ def _may_share_cluster(model: LinkageModel, pattern: Pattern) -> bool:
     """Whether two records may end up in one cluster through others (the cross-pair check
     of clustering).
 
-    As for an edge, except that two requests from the same phone may have names that are
-    not alike (ALIEV Husejnovič and Apti Khuseynovich share no name word; each is alike to
-    "Алиев Апти" typed on a Latin layout). A merge still needs an edge, a pair whose names are
-    alike; a contradicting date or patronymic still refuses it. Measured on the generator at
-    10,000 requests, 20 more clusters merged, all of them one person each.
+    As for an edge, except for two requests that give the same phone *and* the same full
+    birth date or the same patronymic: their names may then be unlike (ALIEV Husejnovič and
+    Apti Khuseynovich share no name word, each is alike to "Алиев Апти" typed on a Latin
+    layout, and all three give one phone and one date). A merge still needs an edge, a pair
+    whose names are alike, and a contradicting date or patronymic still refuses it.
+
+    The phone alone is not enough: a trap under another name with no date, or a mother and
+    son on one phone, would be drawn into one cluster through a request that names both
+    ("Алиев Апти Руслан Цой", or "Петров" alone), and the phone's trap flag would vanish
+    with it. What is left: a trap that gives a person's phone and full birth date under
+    another name, bridged by a third request, joins that person's cluster.
     """
-    if pattern[3] != PHONE_EXACT:
-        return _compatible(model, pattern)
-    return not model.contradicts((MISSING, *pattern[1:]))
+    if pattern[3] == PHONE_EXACT and (pattern[2] == DATE_EXACT or pattern[1] == PATRONYMIC_EXACT):
+        return not model.contradicts((MISSING, *pattern[1:]))
+    return _compatible(model, pattern)
 
 
 def _evidence(

@@ -151,3 +151,35 @@ def test_it_weighs_a_shared_name_as_the_online_query_does() -> None:
     # same weight for the name, not a batch that counts the pair's own record against it
     assert [match.record_id for match in found] == ["r0"]
     assert found[0].explanation.evidence[0].bits == pytest.approx(batch_bits, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("requests", "apart"),
+    [
+        (  # a trap under another name with no date, bridged by a request naming both
+            [
+                Request("victim", "Алиев Апти", "89179088619", "05.04.1978"),
+                Request("trap", "Руслан Цой", "89179088619", ""),
+                Request("bridge", "Алиев Апти Руслан Цой", "89179088619", ""),
+            ],
+            ("victim", "trap"),
+        ),
+        (  # a mother and her son on one phone, and a request with the surname alone
+            [
+                Request("son", "Петров Иван", "89179088619", ""),
+                Request("mother", "Петрова Мария", "89179088619", "01.02.1960"),
+                Request("surname", "Петров", "89179088619", ""),
+            ],
+            ("son", "mother"),
+        ),
+    ],
+)
+def test_it_does_not_draw_other_names_on_one_phone_into_one_cluster(
+    requests: list[Request], apart: tuple[str, str]
+) -> None:
+    # When requests from one phone are linked, some under names that are not alike
+    result = link(requests)
+    index = {request.record_id: i for i, request in enumerate(requests)}
+    # Then the two names stay in two clusters, and the phone is flagged
+    assert result.cluster_of(index[apart[0]]) != result.cluster_of(index[apart[1]])
+    assert [flag.identifier_kind for flag in result.flags] == ["phone"]
