@@ -114,6 +114,7 @@ def test_it_finds_the_same_pairs_in_worker_processes(monkeypatch: pytest.MonkeyP
     linker = BatchLinker([features_extract(r) for r in requests])
     serial_blocks = linker.blocks()
     serial = linker.compared_pairs()
+    serial_random = linker.random_patterns(2_000)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_RECORDS", 0)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     forked_features = features_extract_all(requests)
@@ -122,6 +123,8 @@ def test_it_finds_the_same_pairs_in_worker_processes(monkeypatch: pytest.MonkeyP
     assert _block_sets(forked_blocks) == _block_sets(serial_blocks)
     in_workers = compare_blocks(forked_blocks, linker.pattern, 300)
     assert sorted(zip(*in_workers, strict=True)) == sorted(zip(*serial, strict=True))
+    # And the random pairs that estimate u are the same pairs, compared in the workers
+    assert sorted(BatchLinker(forked_features).random_patterns(2_000)) == sorted(serial_random)
 
 
 def _block_sets(blocks: Blocks) -> list[tuple[int, ...]]:
