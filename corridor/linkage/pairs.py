@@ -93,7 +93,9 @@ def blocks_build(keys_of: KeysOf, records: int) -> Blocks:
     merged = array("q")
     for run in runs:
         merged.frombytes(run)
-    ordered = array("q", sorted(merged))  # 8 bytes a key, not a Python int's 36
+    # A list, not an array: at a million records an array saved 29 MiB of peak memory (the
+    # peak is elsewhere) and cost 7 s of boxing ints in the loop below (102 s against 95 s).
+    ordered = sorted(merged)
     del merged, runs
     members, starts, ends = array("q"), array("q"), array("q")
     record_blocks: list[list[int]] = [[] for _ in range(records)]
