@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Hamming
 
 from corridor.linkage.dates import BirthDate
-from corridor.linkage.names import ParsedName, coarse_key
+from corridor.linkage.names import ParsedName, coarse_key, looks_like_surname
 
 MISSING = -1
 
@@ -67,6 +67,22 @@ _ONE_WORD = 0.9
 DATE_YEAR_MISTYPED = 5
 
 Pattern = tuple[int, int, int, int]
+
+
+def names_complementary(left: ParsedName, right: ParsedName) -> bool:
+    """Whether two names that are not alike may be two halves of one name: the words each
+    has and the other lacks are surnames on one side and none on the other (ALIEV
+    Husejnovič, Apti Khuseynovich: a surname and a given name, each with the patronymic), not
+    given names on both sides (brothers, twins: Иван and Пётр Петров) or two full names."""
+    only_left = set(left.tokens) - set(right.tokens)
+    only_right = set(right.tokens) - set(left.tokens)
+    if not only_left or not only_right:
+        return True
+    left_surnames = [looks_like_surname(word) for word in only_left]
+    right_surnames = [looks_like_surname(word) for word in only_right]
+    return (all(left_surnames) and not any(right_surnames)) or (
+        all(right_surnames) and not any(left_surnames)
+    )
 
 
 def name_exact_level(share: float) -> int:

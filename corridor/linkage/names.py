@@ -169,6 +169,20 @@ def _typo_group(key: str) -> str:
     return found.pop() if len(found) == 1 else key
 
 
+_SHORT_SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev"))
+_GIVEN_NAME_KEYS = frozenset(NAME_GROUP_OF_KEY.values())
+
+
+def looks_like_surname(key: str) -> bool:
+    """A surname by its ending (Dudaeva, Ilyin; Aliev, folded to four letters), never a
+    grouped given name (Amina), for telling the halves of a name apart."""
+    if key in _GIVEN_NAME_KEYS:
+        return False
+    if len(key) == 4:  # noqa: PLR2004 - Alev (Aliev) is a surname, Amin is not
+        return key.endswith(_SHORT_SURNAME_SUFFIXES)
+    return len(key) >= 5 and key.endswith(_SURNAME_SUFFIXES)
+
+
 def _looks_like_family_word(key: str) -> bool:
     """A surname or patronymic (Dadaev, Ahmedovich), which a compound prefix never joins."""
     suffixes = _SURNAME_SUFFIXES + _PATRONYMIC_SUFFIXES + _WEAK_PATRONYMIC_SUFFIXES

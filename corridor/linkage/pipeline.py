@@ -28,6 +28,7 @@ from corridor.linkage.compare import (
     Pattern,
     compare,
     name_exact_level,
+    names_complementary,
 )
 from corridor.linkage.features import Features, Request, features_extract_all
 from corridor.linkage.identifiers import IdentifierFlag, identifier_flags
@@ -42,6 +43,7 @@ from corridor.linkage.model import (
     u_estimate,
     value_share,
 )
+from corridor.linkage.names import ParsedName
 from corridor.linkage.pairs import (
     INDEX_BITS,
     INDEX_MASK,
@@ -219,7 +221,11 @@ def _link(requests: Sequence[Request], progress: Progress) -> LinkResult:
     edges = _edges(model, pairs, codes, evidence)
     del evidence
     clusters = cluster_edges(
-        len(features), edges, lambda a, b: _may_share_cluster(model, linker.pattern(a, b))
+        len(features),
+        edges,
+        lambda a, b: _may_share_cluster(
+            model, linker.pattern(a, b), features[a].name, features[b].name
+        ),
     )
     labels = clusters.labels()
     record_ids = [request.record_id for request in requests]
@@ -262,23 +268,30 @@ def _compatible(model: LinkageModel, pattern: Pattern) -> bool:
     return not model.contradicts(pattern) and not 0 <= pattern[0] < NAME_COMPATIBLE
 
 
-def _may_share_cluster(model: LinkageModel, pattern: Pattern) -> bool:
+def _may_share_cluster(
+    model: LinkageModel, pattern: Pattern, left: ParsedName, right: ParsedName
+) -> bool:
     """Whether two records may end up in one cluster through others (the cross-pair check
     of clustering).
 
-    As for an edge, except for two requests that give the same phone *and* the same full
-    birth date or the same patronymic: their names may then be unlike (ALIEV Husejnovič and
-    Apti Khuseynovich share no name word, each is alike to "Алиев Апти" typed on a Latin
-    layout, and all three give one phone and one date). A merge still needs an edge, a pair
+    As for an edge, except for two requests that give the same phone and the same full
+    birth date or patronymic, and whose names may be two halves of one name
+    (`names_complementary`): ALIEV Husejnovič and Apti Khuseynovich share no name word, but
+    one is a surname and the other a given name, each beside the same patronymic, and each
+    is alike to "Алиев Апти" typed on a Latin layout. A merge still needs an edge, a pair
     whose names are alike, and a contradicting date or patronymic still refuses it.
 
-    The phone alone is not enough: a trap under another name with no date, or a mother and
-    son on one phone, would be drawn into one cluster through a request that names both
-    ("Алиев Апти Руслан Цой", or "Петров" alone), and the phone's trap flag would vanish
-    with it. What is left: a trap that gives a person's phone and full birth date under
-    another name, bridged by a third request, joins that person's cluster.
+    Looser rules were replayed and refused: on the phone alone, a trap under another name
+    with no date, or a mother and son, are drawn into one cluster through a request naming
+    both ("Алиев Апти Руслан Цой", or "Петров" alone), and the phone's trap flag vanishes
+    with them; with the date or patronymic but any names, so are twins or brothers (Иван and
+    Пётр Петров, one patronymic, one phone) and a trap giving its victim's phone and date.
     """
-    if pattern[3] == PHONE_EXACT and (pattern[2] == DATE_EXACT or pattern[1] == PATRONYMIC_EXACT):
+    if (
+        pattern[3] == PHONE_EXACT
+        and (pattern[2] == DATE_EXACT or pattern[1] == PATRONYMIC_EXACT)
+        and names_complementary(left, right)
+    ):
         return not model.contradicts((MISSING, *pattern[1:]))
     return _compatible(model, pattern)
 

@@ -172,6 +172,30 @@ def test_it_weighs_a_shared_name_as_the_online_query_does() -> None:
             ],
             ("son", "mother"),
         ),
+        (  # twins: one phone, one birthday, and a request with the surname alone
+            [
+                Request("ivan", "Иван Петров", "89179088619", "01.01.1990"),
+                Request("petr", "Пётр Петров", "89179088619", "01.01.1990"),
+                Request("surname", "Петров", "89179088619", ""),
+            ],
+            ("ivan", "petr"),
+        ),
+        (  # brothers: one phone, one patronymic
+            [
+                Request("ivan", "Иван Петров Сергеевич", "89179088619", ""),
+                Request("petr", "Пётр Петров Сергеевич", "89179088619", ""),
+                Request("surname", "Петров Сергеевич", "89179088619", ""),
+            ],
+            ("ivan", "petr"),
+        ),
+        (  # a trap that gives its victim's phone and birth date, bridged
+            [
+                Request("victim", "Алиев Апти", "89179088619", "05.04.1978"),
+                Request("trap", "Руслан Цой", "89179088619", "05.04.1978"),
+                Request("bridge", "Алиев Апти Руслан Цой", "89179088619", ""),
+            ],
+            ("victim", "trap"),
+        ),
     ],
 )
 def test_it_does_not_draw_other_names_on_one_phone_into_one_cluster(

@@ -158,3 +158,21 @@ def test_a_year_a_digit_apart_beside_a_full_date_is_no_contradiction() -> None:
 
     assert date_level(date_parse("14.02.1987"), date_parse("1977")) == MISSING
     assert date_level(date_parse("14.02.1987"), date_parse("1964")) == 0  # still disagrees
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "halves"),
+    [
+        ("ALIEV Husejnovič", "Apti Khuseynovich", True),  # a surname, a given name
+        ("Зелимхан Ризванович", "Висаитов Ризванович", True),
+        ("Амина Дудаева", "Дудаева", True),  # one holds the other
+        ("Иван Петров", "Пётр Петров", False),  # two given names: brothers
+        ("Амин Дудаев", "Ислам Дудаев", False),  # Amin ends like a surname, and is none
+        ("Алиев Апти", "Руслан Цой", False),  # two full names
+    ],
+)
+def test_it_tells_two_halves_of_a_name_from_two_names(left: str, right: str, halves: bool) -> None:
+    from corridor.linkage.compare import names_complementary
+
+    assert names_complementary(name_parse(left), name_parse(right)) is halves
+    assert names_complementary(name_parse(right), name_parse(left)) is halves
