@@ -169,18 +169,19 @@ def _typo_group(key: str) -> str:
     return found.pop() if len(found) == 1 else key
 
 
-_SHORT_SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev"))
+#: Surname endings that given names almost never have. Not -in/-ina: Madina, Zarina,
+#: Marina are given names, and two sisters must not read as a surname and a name.
+_SURE_SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev", "ova", "eva"))
 _GIVEN_NAME_KEYS = frozenset(NAME_GROUP_OF_KEY.values())
+_SURNAME_MIN_LENGTH = 4  # Aliev folds to alev
 
 
 def looks_like_surname(key: str) -> bool:
-    """A surname by its ending (Dudaeva, Ilyin; Aliev, folded to four letters), never a
-    grouped given name (Amina), for telling the halves of a name apart."""
+    """A surname by a sure ending (Dudaev, Dudaeva, Aliev), never a grouped given name, for
+    telling the halves of a name apart. Ilyina is missed: that errs towards two people."""
     if key in _GIVEN_NAME_KEYS:
         return False
-    if len(key) == 4:  # noqa: PLR2004 - Alev (Aliev) is a surname, Amin is not
-        return key.endswith(_SHORT_SURNAME_SUFFIXES)
-    return len(key) >= 5 and key.endswith(_SURNAME_SUFFIXES)
+    return len(key) >= _SURNAME_MIN_LENGTH and key.endswith(_SURE_SURNAME_SUFFIXES)
 
 
 def _looks_like_family_word(key: str) -> bool:

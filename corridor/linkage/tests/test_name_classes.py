@@ -167,7 +167,8 @@ def test_a_year_a_digit_apart_beside_a_full_date_is_no_contradiction() -> None:
         ("Зелимхан Ризванович", "Висаитов Ризванович", True),
         ("Амина Дудаева", "Дудаева", True),  # one holds the other
         ("Иван Петров", "Пётр Петров", False),  # two given names: brothers
-        ("Амин Дудаев", "Ислам Дудаев", False),  # Amin ends like a surname, and is none
+        ("Амин Дудаев", "Ислам Дудаев", False),  # brothers again
+        ("Мадина Алиева", "Зарема Алиева", False),  # sisters: Madina ends like Ilyina
         ("Алиев Апти", "Руслан Цой", False),  # two full names
     ],
 )
