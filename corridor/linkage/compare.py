@@ -38,9 +38,9 @@ DATE_LEVELS = (
     "day and month agree, year mistyped",
 )
 PHONE_LEVELS = ("disagree", "one digit apart", "exact")
-PHONE_EXACT = 2
-PATRONYMIC_EXACT = 2
-DATE_EXACT = 4
+PHONE_EXACT, PATRONYMIC_EXACT, DATE_EXACT = (
+    levels.index("exact") for levels in (PHONE_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS)
+)
 
 FIELDS = ("name", "patronymic", "birth_date", "phone")
 LEVEL_LABELS = (NAME_LEVELS, PATRONYMIC_LEVELS, DATE_LEVELS, PHONE_LEVELS)
