@@ -11,6 +11,12 @@ outside those closures shares only evidence that several real people fit (two re
 saying "Magomed Magomadov" and nothing else, when there are forty of them), and linking it
 is a guess. With perfect precision, recall is at most the identifiable share R, so
 F1 <= 2R / (1 + R) for a method that does not guess.
+
+Beside it, the conservative oracle of issue 15 (the figures it gives for the independent
+set): it links the two requests of a true pair when they share a phone, a full date of birth
+or a name no other person has, then closes the links within each person. It knows which pairs
+are true, so it is not a ceiling for a method that reads only the requests: a full date that
+thirty people share at a million requests counts as evidence for it.
 """
 
 from __future__ import annotations
@@ -65,8 +71,20 @@ def _root(parent: dict[int, int], item: int) -> int:
     return item
 
 
-def identifiable_groups(size: int, seed: int = 5) -> tuple[list[int], list[int]]:
-    """For each request, its person and the group of its identifiable closure."""
+def _issue_oracle_links(shared: set[str], holders: dict[str, set[int]]) -> bool:
+    """Whether issue 15's oracle links a true pair sharing these facts."""
+    return any(
+        fact.startswith(("phone:", "date:"))
+        or (fact.startswith("name:") and len(holders[fact]) == 1)
+        for fact in shared
+    )
+
+
+def identifiable_groups(
+    size: int, seed: int = 5, rule: str = "identifiable"
+) -> tuple[list[int], list[int]]:
+    """For each request, its person and the group of its closure under `rule`
+    (`identifiable`, or `issue` for issue 15's oracle)."""
     captured: list[generate.Person] = []
     original = generate._request
 
@@ -94,16 +112,22 @@ def identifiable_groups(size: int, seed: int = 5) -> tuple[list[int], list[int]]
         for i, left in enumerate(members):
             for right in members[i + 1 :]:
                 shared = revealed[left] & revealed[right]
-                if shared and len(set.intersection(*(holders[f] for f in shared))) == 1:
+                if not shared:
+                    continue
+                if rule == "issue":
+                    joined = _issue_oracle_links(shared, holders)
+                else:
+                    joined = len(set.intersection(*(holders[f] for f in shared))) == 1
+                if joined:
                     parent[_root(parent, left)] = _root(parent, right)
         for member in members:
             groups[member] = _root(parent, member)
     return truth, groups
 
 
-def ceiling(size: int, seed: int = 5) -> tuple[int, int]:
-    """(identifiable pairs, true pairs) for a generated dataset of `size` requests."""
-    truth, groups = identifiable_groups(size, seed)
+def ceiling(size: int, seed: int = 5, rule: str = "identifiable") -> tuple[int, int]:
+    """(pairs linked under `rule`, true pairs) for a generated dataset of `size` requests."""
+    truth, groups = identifiable_groups(size, seed, rule)
     identifiable = sum(n * (n - 1) // 2 for n in Counter(groups).values())
     true_pairs = sum(n * (n - 1) // 2 for n in Counter(truth).values())
     return identifiable, true_pairs
@@ -113,11 +137,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     args = parser.parse_args()
-    print(f"{'records':>9} {'true pairs':>11} {'identifiable':>12} {'recall<=':>9} {'F1<=':>7}")
+    print(
+        f"{'records':>9} {'true pairs':>11} {'identifiable':>12} {'recall<=':>9} {'F1<=':>7}"
+        f" {'issue oracle':>12} {'recall':>7} {'F1':>7}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         found, total = ceiling(size)
         recall = found / total
-        print(f"{size:>9} {total:>11} {found:>12} {recall:>9.4f} {2 * recall / (1 + recall):>7.4f}")
+        issue, _ = ceiling(size, rule="issue")
+        issue_recall = issue / total
+        print(
+            f"{size:>9} {total:>11} {found:>12} {recall:>9.4f} {2 * recall / (1 + recall):>7.4f}"
+            f" {issue:>12} {issue_recall:>7.4f} {2 * issue_recall / (1 + issue_recall):>7.4f}"
+        )
 
 
 if __name__ == "__main__":

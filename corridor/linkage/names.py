@@ -16,7 +16,11 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from corridor.linkage.script import keyboard_layout_repair, mixed_script_repair
+from corridor.linkage.script import (
+    keyboard_layout_repair,
+    mixed_script_repair,
+    name_log_likelihood,
+)
 from corridor.linkage.translit import cyrillic_to_latin, latin_key, strip_marks
 
 # Each line is one name in its Arabic, Russian, Turkish and English forms. The first spelling
@@ -259,11 +263,37 @@ def _camel_split(word: str) -> list[str]:
     return [*parts, word[start:]]
 
 
+def _space_moved_back(words: list[str]) -> list[str]:
+    """Put back a space typed one letter early (Алиха нХасанов, Zarem aMagomedovna): a word
+    that opens with one small letter before a capital gives that letter to the word before
+    it, unless the two read likelier as names with the word's first two letters swapped
+    instead (Khasanov aMgomed, a typo). A capital second after a capital (McLean), or
+    after a word in capitals, stays as typed."""
+    repaired = list(words)
+    for i in range(1, len(repaired)):
+        before, word = repaired[i - 1], repaired[i]
+        if not (
+            len(word) >= 4
+            and word[0].islower()
+            and word[1].isupper()
+            and word[2:].islower()
+            and len(before) >= 2
+            and before[-1].islower()
+        ):
+            continue
+        moved = name_log_likelihood(before + word[0]) + name_log_likelihood(word[1:])
+        swapped = name_log_likelihood(before) + name_log_likelihood(word[1] + word[0] + word[2:])
+        if moved > swapped:
+            repaired[i - 1], repaired[i] = before + word[0], word[1:]
+    return repaired
+
+
 def name_words(raw: str) -> list[str]:
-    """The words of a raw name after Unicode, mixed-script and keyboard-layout repair, with
-    words glued by their capitals split."""
+    """The words of a raw name after Unicode, moved-space, mixed-script and keyboard-layout
+    repair, with words glued by their capitals split."""
     text = unicodedata.normalize("NFKC", raw)
-    words = keyboard_layout_repair([mixed_script_repair(word) for word in text.split()])
+    typed = _space_moved_back(text.split())
+    words = keyboard_layout_repair([mixed_script_repair(word) for word in typed])
     return [
         piece
         for word in words

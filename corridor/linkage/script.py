@@ -99,6 +99,14 @@ _CYRILLIC_MODEL = BigramModel(CYRILLIC_NAME_CORPUS)
 _LATIN_MODEL = BigramModel(_latin_corpus())
 
 
+def name_log_likelihood(word: str) -> float:
+    """Log-probability of a word as a name in its own script (Cyrillic or Latin letters)."""
+    lowered = word.casefold()
+    cyrillic = any(letter_script(ch) == "cyrillic" for ch in lowered)
+    model = _CYRILLIC_MODEL if cyrillic else _LATIN_MODEL
+    return model.mean_log_likelihood(lowered) * (len(lowered) + 1)
+
+
 @lru_cache(maxsize=100_000)
 def _layout_gain(token: str) -> tuple[float, str]:
     """How much likelier the token reads after switching layout, and that reading."""

@@ -143,6 +143,33 @@ def test_it_leaves_a_stray_capital_or_a_short_part_whole() -> None:
 
     assert name_words("АлиеВ") == ["АлиеВ"]
     assert name_words("McLean") == ["McLean"]
+    assert name_words("Ivan McLean") == ["Ivan", "McLean"]
+
+
+@pytest.mark.parametrize(
+    ("moved", "typed"),
+    [
+        ("Тагае вХамзат", "Тагаев Хамзат"),
+        ("Luiz aKhasanovna Dudaeva", "Luiza Khasanovna Dudaeva"),  # into the patronymic
+        ("Висаито вРизванович", "Висаитов Ризванович"),  # a surname and a patronymic
+    ],
+)
+def test_it_puts_back_a_space_typed_one_letter_early(moved: str, typed: str) -> None:
+    """Read as the name typed right, so the pair is exact and, where the moved space
+    crossed the patronymic, the patronymic agrees: before, Висаито вРизванович was a
+    name disagreeing with Висаитов Ризванович and kept the two apart through a cluster."""
+    from corridor.linkage.names import name_words
+
+    assert name_words(moved) == typed.split()
+    left, right = name_parse(moved), name_parse(typed)
+    assert (left.tokens, left.patronymic) == (right.tokens, right.patronymic)
+
+
+def test_it_reads_two_first_letters_swapped_as_a_typo_not_a_moved_space() -> None:
+    from corridor.linkage.names import name_words
+
+    assert name_words("Khasanov aMgomed") == ["Khasanov", "aMgomed"]
+    assert name_words("Дудаева еХда") == ["Дудаева", "еХда"]
 
 
 @pytest.mark.parametrize(
