@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from conftest import Staff, login, org_build
 from corridor.accounts.models import Invitation, StaffSession, User
 from corridor.accounts.roles import Role
-from corridor.audit.models import AuditCheckpoint
+from corridor.audit.models import AuditCheckpoint, AuditEntry
 from corridor.cases.actions import case_create
 from corridor.vault import actions as vault_actions
 from corridor.vault.keyring import keyring_activated
@@ -132,6 +132,19 @@ MATRIX: list[Row] = [
         location=lambda w: r"/accounts/compartments/",
         effect=lambda w, s: Membership.objects.filter(
             compartment__name=NEW_COMPARTMENT, user=w.spare_member.user
+        ).exists(),
+    ),
+    Row(
+        "accounts:compartment_hashes_rebuild",
+        "POST",
+        ALL,  # any member: it re-hashes what the member may already read (decision 0045)
+        status=302,
+        outsider_status=404,
+        outsider_effect=False,
+        kwargs=_north,
+        location=lambda w: r"/",
+        effect=lambda w, s: AuditEntry.objects.filter(
+            action="vault.index_rebuild", object_id=str(w.north.pk), actor_id=s.user.pk
         ).exists(),
     ),
     Row("accounts:compartment", "GET", ADMIN, kwargs=_north),

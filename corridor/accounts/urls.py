@@ -22,6 +22,11 @@ urlpatterns = [
     path("staff/<int:user_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
     path("compartments/", views.compartments, name="compartments"),
     path("compartments/<int:compartment_id>/", views.compartment_members, name="compartment"),
+    path(
+        "compartments/<int:compartment_id>/rebuild-hashes/",
+        views.compartment_hashes_rebuild,
+        name="compartment_hashes_rebuild",
+    ),
     path("compartments/<int:compartment_id>/grant/", views.member_grant, name="member_grant"),
     path(
         "compartments/<int:compartment_id>/revoke/<int:user_id>/",

@@ -49,6 +49,7 @@ from corridor.accounts.forms import (
 from corridor.accounts.models import User
 from corridor.vault.actions import (
     compartment_create,
+    compartment_index_rebuild,
     membership_grant,
     membership_revoke,
     user_keys_unlock,
@@ -587,6 +588,33 @@ def compartments(request: HttpRequest) -> HttpResponse:
     mine = set(Membership.objects.filter(user_id=actor.pk).values_list("compartment_id", flat=True))
     rows = [(c, c.pk in mine) for c in Compartment.objects.order_by("name")]
     return render(request, "accounts/compartments.html", {"form": form, "rows": rows})
+
+
+@require_POST
+def compartment_hashes_rebuild(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    """Rebuild the keyed hashes of a compartment this member holds under the code's reading:
+    offered where the hashes were built by an older one (decision 0045), and audited."""
+    actor = staff_user(request)
+    keyring = _keyring(request)
+    held = dict(keyring.searchable())
+    if (
+        compartment_id not in held
+        or not Membership.objects.filter(user_id=actor.pk, compartment_id=compartment_id).exists()
+    ):
+        raise Http404
+    compartment = get_object_or_404(Compartment, pk=compartment_id)
+    compartment_index_rebuild(keyring=keyring, compartment=compartment, actor_id=actor.pk)
+    messages.success(
+        request,
+        _(
+            "The search hashes of %(name)s were rebuilt: duplicates and watch-list hits are found again."
+        )
+        % {"name": compartment.name},
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("core:home")
+    return redirect(target)
 
 
 @GET_POST

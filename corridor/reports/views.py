@@ -24,7 +24,7 @@ from corridor.cases.access import request_compartment_ids
 from corridor.cases.models import Stage
 from corridor.reports import figures
 from corridor.reports.period import period_parse
-from corridor.vault.models import Membership
+from corridor.vault.models import Membership, compartments_hashes_outdated
 
 
 def _desk_member(compartment_ids: list[int]) -> bool:
@@ -100,6 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "role": role,
         "memberships": Membership.objects.filter(user_id=user.pk).select_related("compartment"),
+        "hashes_outdated": compartments_hashes_outdated(compartment_ids),
     }
     if role in (Role.CASEWORKER, Role.COORDINATOR, Role.LAWYER):
         context.update(_caseworker(user.pk, compartment_ids, role))

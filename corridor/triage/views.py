@@ -42,7 +42,7 @@ from corridor.triage.identifiers import Identifiers
 from corridor.triage.models import Vetting, WatchEntry, WatchKind
 from corridor.triage.opening import OpenedThread, PayloadOpener, threads_open
 from corridor.triage.pages import BACKLOG_LIMIT, threads_flagged
-from corridor.vault.models import Compartment, Membership
+from corridor.vault.models import Compartment, Membership, compartments_hashes_outdated
 
 PAGE_SIZE = 50
 S = SubmissionStatus
@@ -69,7 +69,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Requests for the desk, newest hour first, opened and flagged on this screen only.
 
     Each visit also indexes a bounded backlog of requests nobody has opened yet (corridor.triage.pages)."""
-    desk_for_user(request, "intake.triage")
+    desk = desk_for_user(request, "intake.triage")
     actor_id = staff_user(request).pk
     shown = request.GET.get("status", "open")
     if shown not in FILTERS:
@@ -85,7 +85,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         listed=True,
     )
     filters = [(key, FILTER_LABELS[key]) for key in FILTERS]
-    return render(request, "triage/inbox.html", {"rows": rows, "shown": shown, "filters": filters})
+    return render(
+        request,
+        "triage/inbox.html",
+        {
+            "rows": rows,
+            "shown": shown,
+            "filters": filters,
+            "hashes_outdated": compartments_hashes_outdated([desk.compartment_id]),
+        },
+    )
 
 
 def _thread_items(thread: OpenedThread) -> list[tuple[str, int, Any, dict[str, Any]]]:

@@ -20,6 +20,7 @@ from shamir_mnemonic import combine_mnemonics, generate_mnemonics
 from shamir_mnemonic.utils import MnemonicError
 
 from corridor.audit.log import audit_record
+from corridor.linkage import READING_VERSION
 from corridor.vault import crypto
 from corridor.vault.bulk import rows_update
 from corridor.vault.fields import BlindIndexField
@@ -466,7 +467,8 @@ def compartment_index_rebuild(
     must open the compartment's current key (and `previous_version`'s, when the apps need to
     open what was sealed under it). The vault recomputes the records' own BlindIndexFields;
     apps that keep term tables rebuild them on `compartment_index_rebuilt`, in the same
-    transaction. What it opens to re-hash is returned to no one, so its own entry on the
+    transaction, and the compartment records the reading they were built with (decision
+    0045). What it opens to re-hash is returned to no one, so its own entry on the
     compartment covers it in the request's read check (corridor.vault.reads).
     """
     with (
@@ -483,6 +485,8 @@ def compartment_index_rebuild(
             previous_version=previous_version,
             actor_id=actor_id,
         )
+        Compartment.objects.filter(pk=compartment.pk).update(hashes_reading=READING_VERSION)
+        compartment.hashes_reading = READING_VERSION
         audit_record(
             actor_id=actor_id,
             action="vault.index_rebuild",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from corridor.linkage import READING_VERSION
 from corridor.vault.classification import KEY_MATERIAL, OPERATIONAL
 
 
@@ -74,22 +75,44 @@ class UserKeyPair(models.Model):
     }
 
 
+def reading_current() -> int:
+    """The reading a compartment created now builds its hashes with (corridor.linkage)."""
+    return READING_VERSION
+
+
 class Compartment(models.Model):
     """A need-to-know boundary: its records open only with its key."""
 
     name = models.CharField(max_length=120, unique=True)
     key_version = models.PositiveIntegerField(default=1)
+    #: The `READING_VERSION` its keyed hashes were last built with; older than the code's,
+    #: they miss what the new reading matches until a member rebuilds them (decision 0045).
+    hashes_reading = models.PositiveIntegerField(default=reading_current)
     created_at = models.DateTimeField(default=timezone.now)
 
     DATA_CLASSIFICATION: ClassVar[dict[str, str]] = {
         "id": OPERATIONAL,
         "name": OPERATIONAL,
         "key_version": OPERATIONAL,
+        "hashes_reading": OPERATIONAL,
         "created_at": OPERATIONAL,
     }
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def hashes_outdated(self) -> bool:
+        return self.hashes_reading < READING_VERSION
+
+
+def compartments_hashes_outdated(compartment_ids: list[int]) -> list[Compartment]:
+    """Those of these compartments whose keyed hashes an older reading built."""
+    return list(
+        Compartment.objects.filter(
+            pk__in=compartment_ids, hashes_reading__lt=READING_VERSION
+        ).order_by("name")
+    )
 
 
 class Membership(models.Model):

@@ -1,0 +1,202 @@
+"""Keyed hashes built by an older reading of names and phones (decision 0045).
+
+Every stored hash of a name or phone is of the value as the code of its day read it. When a
+release reads a value into another key, the stored hashes stop meeting the new ones: a
+watch-list name, a duplicate, a likely match are missed, and nothing says so. Each
+compartment records the reading it was built with; a member of one built by an older reading
+is told on the home page and the desk's inbox, and rebuilds it with one button.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import iuliia
+import pytest
+from django.test import Client
+
+from conftest import login
+from corridor.audit.models import AuditEntry
+from corridor.cases.search import full_name_key
+from corridor.linkage import READING_VERSION, names
+from corridor.linkage.blocking import blocking_keys
+from corridor.linkage.features import Request, features_extract, handle_normalise
+from corridor.linkage.phones import phone_normalise
+from corridor.triage.actions import watch_entry_add
+from corridor.triage.flags import WATCH
+from corridor.triage.identifiers import identifiers_of
+from corridor.triage.models import WatchEntry
+from corridor.triage.terms import name_key, watch_digest
+from corridor.vault.keyring import keyring_activated
+from corridor.vault.models import Compartment
+
+from .conftest import Desk
+from .test_flags import _codes, _flags
+
+#: The digest of every key the sample below reads into, for each reading. A change to how
+#: names, phones, dates or handles are read changes it: raise READING_VERSION in
+#: corridor/linkage/__init__.py and add the new digest as its own line.
+READINGS = {
+    1: "dc8f864ab6a530deb32b807ecbc2b95dab6dc0d183175037c35fd34b6c8c9d71",
+}
+
+_WORDS = [
+    "Магомед",
+    "Ахмед",
+    "Хусейн",
+    "Зарема",
+    "Малика",
+    "Седа",
+    "Ислам",
+    "Рамзан",
+    "Абдул-Керим",
+    "Ибрагим",
+    "Луиза",
+    "Хава",
+    "Умаров",
+    "Исаев",
+    "Хасанова",
+    "Дудаев",
+    "Магомадова",
+    "Абубакаров",
+    "Закриев",
+    "Висаитов",
+    "Идрисова",
+    "Басаев",
+    "Русланович",
+    "Ахмедовна",
+    "Магомедович",
+    "Исламовна",
+    "Джамбулатович",
+    "Умарович",
+]
+_SCHEMES = (iuliia.ICAO_DOC_9303, iuliia.MVD_310, iuliia.MVD_782, iuliia.ALA_LC, iuliia.GOST_7034)
+_QWERTY = str.maketrans("йцукенгшщзхъфывапролджэячсмитьбю", "qwertyuiop[]asdfghjkl;'zxcvbnm,.")
+
+
+def _sample_names(count: int = 400) -> list[str]:
+    """Names as requests write them: both scripts, five transliterations, any order and
+    case, the wrong keyboard layout, words run together, a space typed a letter early."""
+    rng = random.Random(2017)
+    found = []
+    for _ in range(count):
+        words = rng.sample(_WORDS, rng.choice((1, 2, 3)))
+        roll = rng.random()
+        if roll < 0.35:
+            words = [str(rng.choice(_SCHEMES).translate(word)) for word in words]
+        elif roll < 0.45:
+            words = [word.lower().translate(_QWERTY) for word in words]
+        text = " ".join(words)
+        roll = rng.random()
+        if roll < 0.15:
+            text = text.lower()
+        elif roll < 0.25:
+            text = text.upper()
+        elif roll < 0.35 and " " in text:
+            i = text.index(" ")
+            text = text[: i - 1] + " " + text[i - 1] + text[i + 1 :]
+        elif roll < 0.4:
+            text = text.replace(" ", "")
+        found.append(text)
+    return found
+
+
+_PHONES = (
+    "8 (928) 123-45-67", "+7 928 1234567", "89281234567", "928-123-45-67", "+49 30 1234567",
+    "0049 30 1234567", "+995 599 123456", "+90 532 123 45 67", "8 800 555 35 35", "12345",
+)  # fmt: skip
+_DATES = ("27.10.1979", "27.10.79", "10/27/1979", "1979-10-27", "27 октября 1979", "1979", "")
+_TEXTS = ("звоните +7 928 1234567 вечером или @Ruslan_95", "пишите на Ruslan.95@Mail.ru")
+
+
+def _readings() -> str:
+    lines = []
+    for i, name in enumerate(_sample_names()):
+        parsed = names.name_parse(name)
+        phone, date = _PHONES[i % len(_PHONES)], _DATES[i % len(_DATES)]
+        features = features_extract(Request(str(i), name, phone, date, ("@Ruslan_95",)))
+        lines.append(
+            repr(
+                (
+                    parsed.tokens,
+                    parsed.patronymic,
+                    name_key(name),
+                    name_key(name, min_words=1),
+                    full_name_key(name),
+                    sorted(blocking_keys(features)),
+                )
+            )
+        )
+    lines += [repr((phone, phone_normalise(phone))) for phone in _PHONES]
+    lines += [repr(identifiers_of({"name": "", "contact": text})) for text in _TEXTS]
+    lines.append(handle_normalise("@Ruslan_95"))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def test_a_change_to_the_reading_raises_its_version() -> None:
+    digest = _readings()
+    assert max(READINGS) == READING_VERSION, "add the new reading's digest to READINGS"
+    assert digest == READINGS[READING_VERSION], (
+        f"The reading of names, phones, dates or handles changed (digest {digest}): stored "
+        "hashes no longer meet the new ones. Raise READING_VERSION in "
+        "corridor/linkage/__init__.py and add the digest to READINGS (decision 0045)."
+    )
+
+
+def _older_reading_digest(monkeypatch: pytest.MonkeyPatch, value: str) -> bytes:
+    """The watch-list digest the reading before READING_VERSION 1 stored for `value`: it read
+    a space typed one letter early (Ибраги мПровокатор) as typed."""
+    with monkeypatch.context() as patched:
+        patched.setattr(names, "_space_moved_back", lambda words: list(words))
+        names.name_parse.cache_clear()
+        digest = watch_digest("name", value)
+    names.name_parse.cache_clear()
+    assert digest is not None
+    return digest
+
+
+def test_it_asks_to_rebuild_hashes_an_older_reading_built_and_finds_the_watch_entry_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a name on the watch list, typed with its space one letter early, as a database
+    # built before this reading stored it: the compartment records no reading
+    typed = "Ибраги мПровокатор"
+    with keyring_activated(desk.first.keyring):
+        entry = watch_entry_add(actor_id=desk.first.user.pk, kind="name", value=typed)
+        WatchEntry.objects.filter(pk=entry.pk).update(
+            digest=_older_reading_digest(monkeypatch, typed)
+        )
+    compartment = desk.desk.compartment
+    Compartment.objects.filter(pk=compartment.pk).update(hashes_reading=0)
+    # And a request from that name, written right
+    request = desk.submit(name="Ибрагим Провокатор")
+    # Then the stale hash misses it
+    assert WATCH not in _codes(_flags(desk, request))
+    # And a desk member is told, on the home page and in the inbox, with a button
+    client = login(Client(), desk.first)
+    rebuild = f"/accounts/compartments/{compartment.pk}/rebuild-hashes/"
+    for page in ("/", "/triage/"):
+        shown = client.get(page).content.decode()
+        assert "need rebuilding" in shown and f'action="{rebuild}"' in shown
+    # And someone outside the compartment cannot rebuild it
+    outsider = login(Client(), desk.outsider)
+    assert outsider.post(rebuild).status_code == 404
+    assert Compartment.objects.get(pk=compartment.pk).hashes_reading == 0
+    # When the member rebuilds
+    response = client.post(rebuild, {"next": "/triage/"})
+    assert response.status_code == 302 and response["Location"] == "/triage/"
+    # Then the entry is found again, the notice is gone, and the rebuild is audited
+    assert WATCH in _codes(_flags(desk, request))
+    assert Compartment.objects.get(pk=compartment.pk).hashes_reading == READING_VERSION
+    assert "need rebuilding" not in client.get("/triage/").content.decode()
+    assert AuditEntry.objects.filter(
+        action="vault.index_rebuild",
+        object_id=str(compartment.pk),
+        actor_id=desk.first.user.pk,
+    ).exists()
+
+
+def test_a_compartment_created_now_needs_no_rebuild(desk: Desk) -> None:
+    assert not desk.desk.compartment.hashes_outdated
+    assert "need rebuilding" not in login(Client(), desk.first).get("/").content.decode()
