@@ -28,6 +28,7 @@ from corridor.accounts.models import Invitation, StaffSession, User
 from corridor.accounts.roles import Role
 from corridor.audit.models import AuditCheckpoint, AuditEntry
 from corridor.cases.actions import case_create
+from corridor.linkage import READING_VERSION
 from corridor.vault import actions as vault_actions
 from corridor.vault.keyring import keyring_activated
 from corridor.vault.models import Compartment, Membership
@@ -143,9 +144,12 @@ MATRIX: list[Row] = [
         outsider_effect=False,
         kwargs=_north,
         location=lambda w: r"/",
-        effect=lambda w, s: AuditEntry.objects.filter(
-            action="vault.index_rebuild", object_id=str(w.north.pk), actor_id=s.user.pk
-        ).exists(),
+        effect=lambda w, s: (
+            Compartment.objects.get(pk=w.north.pk).hashes_reading == READING_VERSION
+            and AuditEntry.objects.filter(
+                action="vault.index_rebuild", object_id=str(w.north.pk), actor_id=s.user.pk
+            ).exists()
+        ),
     ),
     Row("accounts:compartment", "GET", ADMIN, kwargs=_north),
     Row("accounts:compartment", "POST", ADMIN, kwargs=_north),  # renders; writes nothing
@@ -250,6 +254,8 @@ def _world_build() -> World:
         staff[(role, True)] = org.staff(f"{role}-in", role, ("North",))
         staff[(role, False)] = org.staff(f"{role}-out", role, ("South",))
     north, south = org.compartment("North"), org.compartment("South")
+    # As a database an older reading of names built (decision 0045): North offers a rebuild.
+    Compartment.objects.filter(pk=north.pk).update(hashes_reading=0)
     worker = staff[("caseworker", True)]
     with keyring_activated(worker.keyring):
         case = case_create(actor_id=worker.user.pk, compartment=north, full_name=CASE_NAME)

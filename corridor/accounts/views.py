@@ -593,28 +593,40 @@ def compartments(request: HttpRequest) -> HttpResponse:
 @require_POST
 def compartment_hashes_rebuild(request: HttpRequest, compartment_id: int) -> HttpResponse:
     """Rebuild the keyed hashes of a compartment this member holds under the code's reading:
-    offered where the hashes were built by an older one (decision 0045), and audited."""
+    offered where an older reading built them (decision 0045), audited, and only then.
+
+    The compartment's row is locked first, as a re-key locks it: a rebuild started under a
+    key version that a re-key has just replaced would write hashes under the old index key.
+    """
     actor = staff_user(request)
     keyring = _keyring(request)
     held = dict(keyring.searchable())
-    if (
-        compartment_id not in held
-        or not Membership.objects.filter(user_id=actor.pk, compartment_id=compartment_id).exists()
-    ):
-        raise Http404
-    compartment = get_object_or_404(Compartment, pk=compartment_id)
-    compartment_index_rebuild(keyring=keyring, compartment=compartment, actor_id=actor.pk)
-    messages.success(
-        request,
-        _(
-            "The search hashes of %(name)s were rebuilt: duplicates and watch-list hits are found again."
+    with transaction.atomic():
+        compartment = (
+            Compartment.objects.select_for_update(no_key=True).filter(pk=compartment_id).first()
         )
-        % {"name": compartment.name},
-    )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("core:home")
-    return redirect(target)
+        if (
+            compartment is None
+            or held.get(compartment_id) != compartment.key_version
+            or not Membership.objects.filter(user_id=actor.pk, compartment=compartment).exists()
+        ):
+            raise Http404
+        if compartment.hashes_outdated:
+            compartment_index_rebuild(keyring=keyring, compartment=compartment, actor_id=actor.pk)
+            messages.success(
+                request,
+                _(
+                    "The search hashes of %(name)s were rebuilt: duplicates and watch-list "
+                    "hits are found again."
+                )
+                % {"name": compartment.name},
+            )
+        else:
+            messages.info(
+                request,
+                _("The search hashes of %(name)s are up to date.") % {"name": compartment.name},
+            )
+    return redirect(_next_url(request))
 
 
 @GET_POST

@@ -263,12 +263,19 @@ def _camel_split(word: str) -> list[str]:
     return [*parts, word[start:]]
 
 
+#: How much likelier (natural log) a moved space must read than the words as typed: a
+#: capital pressed a letter late (Магомед аЛиев) reads as typed, and must stay so.
+_MOVED_MARGIN = 1.0
+
+
 def _space_moved_back(words: list[str]) -> list[str]:
     """Put back a space typed one letter early (Алиха нХасанов, Zarem aMagomedovna): a word
     that opens with one small letter before a capital gives that letter to the word before
-    it, unless the two read likelier as names with the word's first two letters swapped
-    instead (Khasanov aMgomed, a typo). A capital second after a capital (McLean), or
-    after a word in capitals, stays as typed."""
+    it, when the two then read as names clearly likelier than as typed (a capital pressed a
+    letter late: Магомед аЛиев) and than with the word's first two letters swapped (a typo:
+    Khasanov aMgomed). A capital second after a capital (McLean), or after a word in
+    capitals, stays as typed. The hashes the desk compares also keep the reading without
+    this repair (`name_parse_as_typed`), so it only ever adds a match there."""
     repaired = list(words)
     for i in range(1, len(repaired)):
         before, word = repaired[i - 1], repaired[i]
@@ -282,17 +289,18 @@ def _space_moved_back(words: list[str]) -> list[str]:
         ):
             continue
         moved = name_log_likelihood(before + word[0]) + name_log_likelihood(word[1:])
+        typed = name_log_likelihood(before) + name_log_likelihood(word)
         swapped = name_log_likelihood(before) + name_log_likelihood(word[1] + word[0] + word[2:])
-        if moved > swapped:
+        if moved > max(typed, swapped) + _MOVED_MARGIN:
             repaired[i - 1], repaired[i] = before + word[0], word[1:]
     return repaired
 
 
-def name_words(raw: str) -> list[str]:
-    """The words of a raw name after Unicode, moved-space, mixed-script and keyboard-layout
-    repair, with words glued by their capitals split."""
+def name_words(raw: str, *, moved_space: bool = True) -> list[str]:
+    """The words of a raw name after Unicode, moved-space (unless not `moved_space`),
+    mixed-script and keyboard-layout repair, with words glued by their capitals split."""
     text = unicodedata.normalize("NFKC", raw)
-    typed = _space_moved_back(text.split())
+    typed = _space_moved_back(text.split()) if moved_space else text.split()
     words = keyboard_layout_repair([mixed_script_repair(word) for word in typed])
     return [
         piece
@@ -324,7 +332,17 @@ def typed_spelling(word: str) -> str:
 @lru_cache(maxsize=500_000)
 def name_parse(raw: str) -> ParsedName:
     """Parse a full name as typed by anyone, in any order, script or layout."""
-    words = name_words(raw)
+    return _parsed(name_words(raw))
+
+
+@lru_cache(maxsize=50_000)
+def name_parse_as_typed(raw: str) -> ParsedName:
+    """`name_parse` without the moved-space repair: the desk's exact hashes keep both
+    readings of a request's name, so a repair that misreads a name never costs a match."""
+    return _parsed(name_words(raw, moved_space=False))
+
+
+def _parsed(words: list[str]) -> ParsedName:
     keys = _join_compounds([key for key in (canonical_token(word) for word in words) if key])
     keys, patronymic = _split_patronymic(keys)
     spelled = _join_compounds([key for key in (latin_key(word) for word in words) if key])

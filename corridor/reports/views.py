@@ -100,7 +100,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "role": role,
         "memberships": Membership.objects.filter(user_id=user.pk).select_related("compartment"),
-        "hashes_outdated": compartments_hashes_outdated(compartment_ids),
+        "hashes_outdated": compartments_hashes_outdated(
+            getattr(request, "keyring", None), compartment_ids
+        ),
     }
     if role in (Role.CASEWORKER, Role.COORDINATOR, Role.LAWYER):
         context.update(_caseworker(user.pk, compartment_ids, role))

@@ -337,9 +337,13 @@ def _term_burst_flags(threads: list[OpenedThread]) -> dict[uuid.UUID, list[Flag]
     members = _term_burst_members(rows)
     flags: dict[uuid.UUID, list[Flag]] = defaultdict(list)
     for thread_id, found in keys.items():
+        said: set[tuple[datetime, str, tuple[uuid.UUID, ...]]] = set()
         for row in rows:
             key = (row["received_hour"], row["kind"], bytes(row["digest"]))
-            if key in found:
+            # A name has two terms where its readings differ (terms.name_keys): one burst.
+            told = (row["received_hour"], row["kind"], tuple(members[key]))
+            if key in found and told not in said:
+                said.add(told)
                 flags[thread_id].append(
                     Flag(
                         BURST,

@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 from corridor.cases.crosscheck import cross_matches, request_lookups
 from corridor.intake.models import intake_desk
 from corridor.linkage.features import handle_normalise
-from corridor.linkage.names import name_parse
+from corridor.linkage.names import name_parse, name_parse_as_typed
 from corridor.linkage.phones import phone_normalise
 from corridor.triage.identifiers import Identifiers, email_normalise
 from corridor.triage.models import TermKind, WatchKind
@@ -55,13 +55,24 @@ def name_key(name: str, *, min_words: int = 2) -> str:
     return parsed.key
 
 
+def name_keys(name: str, *, min_words: int = 2) -> list[str]:
+    """`name_key` of a request's name, and its key without the moved-space repair where that
+    differs (Магомед аЛиев, a capital pressed late, may read as a moved space): the desk
+    compares both, so the repair adds matches and never takes one away."""
+    keys = [name_key(name, min_words=min_words)]
+    typed = name_parse_as_typed(name) if name else None
+    if typed is not None and len(typed.tokens) >= min_words and typed.key not in keys:
+        keys.append(typed.key)
+    return keys
+
+
 def _digest(prefix: str, kind: str, normalised: str) -> bytes | None:
     return desk_digest(f"{prefix}_{kind}", normalised)
 
 
 def request_terms(identifiers: Identifiers) -> list[tuple[str, bytes]]:
     """(kind, digest) of every identifier of a request, as `SubmissionTerm` stores them."""
-    values = [(TermKind.NAME, name_key(identifiers.name))]
+    values = [(TermKind.NAME, key) for key in name_keys(identifiers.name)]
     values += [(TermKind.PHONE, phone) for phone in identifiers.phones]
     values += [(TermKind.HANDLE, handle) for handle in identifiers.handles]
     values += [(TermKind.EMAIL, email) for email in identifiers.emails]
@@ -88,7 +99,7 @@ def watch_digest(kind: str, value: str) -> bytes | None:
 
 def request_watch_digests(identifiers: Identifiers) -> dict[bytes, str]:
     """digest -> watch kind, for every identifier of a request (compared at view time)."""
-    values = [(WatchKind.NAME, name_key(identifiers.name, min_words=1))]
+    values = [(WatchKind.NAME, key) for key in name_keys(identifiers.name, min_words=1)]
     values += [(WatchKind.PHONE, phone) for phone in identifiers.phones]
     values += [(WatchKind.HANDLE, handle) for handle in identifiers.handles]
     values += [(WatchKind.EMAIL, email) for email in identifiers.emails]

@@ -92,7 +92,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "shown": shown,
             "filters": filters,
-            "hashes_outdated": compartments_hashes_outdated([desk.compartment_id]),
+            "hashes_outdated": compartments_hashes_outdated(
+                getattr(request, "keyring", None), [desk.compartment_id]
+            ),
         },
     )
 

@@ -24,7 +24,13 @@ from corridor.linkage import READING_VERSION
 from corridor.vault import crypto
 from corridor.vault.bulk import rows_update
 from corridor.vault.fields import BlindIndexField
-from corridor.vault.keyring import Keyring, keyring_activated, record_data_key, record_wrap_data_key
+from corridor.vault.keyring import (
+    Keyring,
+    NotAMember,
+    keyring_activated,
+    record_data_key,
+    record_wrap_data_key,
+)
 from corridor.vault.models import (
     Compartment,
     KeyWrap,
@@ -476,6 +482,10 @@ def compartment_index_rebuild(
         keyring_activated(keyring),
         reads_covered_by("compartment", compartment.pk),
     ):
+        # As the re-key does: no re-key may replace the key while its hashes are rewritten.
+        locked = Compartment.objects.select_for_update(no_key=True).get(pk=compartment.pk)
+        if locked.key_version != compartment.key_version:
+            raise NotAMember("the compartment was re-keyed meanwhile")
         for model in _vault_models():
             _blind_index_rebuild(model, compartment)
         compartment_index_rebuilt.send(

@@ -8,7 +8,8 @@ sealed box to that member's public key and once to the organisation recovery key
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,9 @@ from django.utils import timezone
 
 from corridor.linkage import READING_VERSION
 from corridor.vault.classification import KEY_MATERIAL, OPERATIONAL
+
+if TYPE_CHECKING:
+    from corridor.vault.keyring import Keyring
 
 
 class Organisation(models.Model):
@@ -106,11 +110,16 @@ class Compartment(models.Model):
         return self.hashes_reading < READING_VERSION
 
 
-def compartments_hashes_outdated(compartment_ids: list[int]) -> list[Compartment]:
-    """Those of these compartments whose keyed hashes an older reading built."""
+def compartments_hashes_outdated(
+    keyring: Keyring | None, compartment_ids: Iterable[int]
+) -> list[Compartment]:
+    """Those of these compartments whose keyed hashes an older reading built, and whose key
+    `keyring` holds (a member after a lockdown holds none, and could not rebuild them)."""
+    held = {pk for pk, _version in keyring.searchable()} if keyring is not None else set()
     return list(
         Compartment.objects.filter(
-            pk__in=compartment_ids, hashes_reading__lt=READING_VERSION
+            pk__in=[pk for pk in compartment_ids if pk in held],
+            hashes_reading__lt=READING_VERSION,
         ).order_by("name")
     )
 

@@ -175,6 +175,25 @@ def test_it_flags_a_name_on_the_watch_list_in_another_script(desk: Desk) -> None
     assert WATCH in _codes(_flags(desk, request))
 
 
+@pytest.mark.parametrize(
+    ("entry", "typed"),
+    [
+        ("Арби Смирнов", "Арби сМирнов"),  # a capital pressed late, misread as a moved space
+        ("Ислам Адам", "Ислам аДам"),
+        ("Зарема Дудаева", "Зарем аДудаева"),  # a space typed one letter early
+    ],
+)
+def test_it_flags_a_watched_name_whichever_way_a_slip_of_the_shift_key_reads(
+    desk: Desk, entry: str, typed: str
+) -> None:
+    """The desk hashes a request's name with and without the moved-space repair, so a trap
+    gains nothing from the repair misreading a capital pressed late (`terms.name_keys`)."""
+    with keyring_activated(desk.first.keyring):
+        watch_entry_add(actor_id=desk.first.user.pk, kind="name", value=entry)
+    request = desk.submit(name=typed)
+    assert WATCH in _codes(_flags(desk, request))
+
+
 def test_it_flags_a_burst_of_requests_sharing_a_handle_in_one_hour(desk: Desk) -> None:
     # Given three requests under different names in one hour, all giving one handle
     for name in ("Алихан Первый", "Бислан Второй"):
