@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from conftest import login
+from corridor.accounts.roles import Role
 from corridor.audit.models import AuditEntry
 from corridor.cases.search import full_name_key
 from corridor.linkage import READING_VERSION, names
@@ -26,10 +27,11 @@ from corridor.linkage.phones import phone_normalise
 from corridor.triage.actions import watch_entry_add
 from corridor.triage.flags import WATCH
 from corridor.triage.identifiers import email_normalise, identifiers_of
-from corridor.triage.models import WatchEntry
+from corridor.triage.models import SubmissionTerm, WatchEntry
 from corridor.triage.terms import name_keys, watch_digest
+from corridor.vault.actions import compartment_index_rebuild, membership_revoke
 from corridor.vault.fields import normalise_text
-from corridor.vault.keyring import keyring_activated
+from corridor.vault.keyring import NotAMember, keyring_activated
 from corridor.vault.models import Compartment
 
 from .conftest import Desk
@@ -207,3 +209,28 @@ def test_it_asks_to_rebuild_hashes_an_older_reading_built_and_finds_the_watch_en
 def test_a_compartment_created_now_needs_no_rebuild(desk: Desk) -> None:
     assert not desk.desk.compartment.hashes_outdated
     assert "need rebuilding" not in login(Client(), desk.first).get("/").content.decode()
+
+
+def test_a_rebuild_read_before_a_rekey_writes_nothing_under_the_retired_key(desk: Desk) -> None:
+    # Given the desk compartment as a member's rebuild read it, and indexed requests
+    leaver = desk.org.staff("leaver", Role.TRIAGE, ("Desk",))
+    read_before = Compartment.objects.get(pk=desk.desk.compartment_id)
+    _flags(desk, desk.submit(name="Ислам Дадаев", contact="+7 928 111-11-11"))
+    # And a re-key (someone leaves the desk) that lands before the rebuild writes
+    membership_revoke(
+        keyring=desk.first.keyring,
+        actor_id=desk.first.user.pk,
+        compartment=Compartment.objects.get(pk=desk.desk.compartment_id),
+        user_id=leaver.user.pk,
+    )
+    stored = sorted(bytes(d) for d in SubmissionTerm.objects.values_list("digest", flat=True))
+    assert stored
+    # When the rebuild goes on with the key version it read
+    with pytest.raises(NotAMember):
+        compartment_index_rebuild(
+            keyring=desk.first.keyring, compartment=read_before, actor_id=desk.first.user.pk
+        )
+    # Then it wrote nothing: the hashes are the re-key's, under the new index key
+    assert sorted(bytes(d) for d in SubmissionTerm.objects.values_list("digest", flat=True)) == (
+        stored
+    )
