@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from corridor.cases.models import Case, CaseCrossSource, CaseCrossTerm
-from corridor.linkage.names import name_parse
+from corridor.linkage.names import name_readings
 from corridor.linkage.phones import phone_normalise
 from corridor.vault.bulk import rows_insert, rows_update
 from corridor.vault.crossindex import (
@@ -34,9 +34,12 @@ TYPED = "typed"  # the name as typed, case- and space-normalised
 PHONE = "phone"  # E.164
 
 
-def full_key(name: str) -> str:
-    parsed = name_parse(name) if name else None
-    return parsed.key if parsed is not None and len(parsed.tokens) > 1 else ""
+def full_keys(name: str) -> list[str]:
+    """The order-free, script-free key of a name of two words or more, for each reading of
+    it, with and without the moved-space repair (decision 0045): a case and a request meet
+    if any of their readings do."""
+    found = [parsed.key for parsed in name_readings(name) if len(parsed.tokens) > 1]
+    return list(dict.fromkeys(found)) if name else []
 
 
 def _inners(values: Iterable[tuple[str, str]]) -> list[bytes]:
@@ -45,7 +48,7 @@ def _inners(values: Iterable[tuple[str, str]]) -> list[bytes]:
 
 
 def case_inners(full_name: str, aliases: Iterable[str], phone: str) -> list[bytes]:
-    values = [(FULL, full_key(name or "")) for name in (full_name, *aliases)]
+    values = [(FULL, key) for name in (full_name, *aliases) for key in full_keys(name or "")]
     values += [(TYPED, normalise_text(full_name or "")), (PHONE, phone_normalise(phone or ""))]
     return _inners(values)
 
@@ -175,7 +178,8 @@ def cross_sources_fill(keyring: Keyring) -> int:
 def request_lookups(name: str, phones: Iterable[str]) -> dict[str, list[bytes]]:
     """kind ("name", "phone") -> the inner hashes a request's identifiers are looked up by."""
     found: dict[str, list[bytes]] = {}
-    names = _inners([(FULL, full_key(name)), (TYPED, normalise_text(name))]) if name else []
+    readings = [(FULL, key) for key in full_keys(name)]
+    names = _inners([*readings, (TYPED, normalise_text(name))]) if name else []
     if names:
         found["name"] = names
     numbers = _inners((PHONE, phone) for phone in phones)

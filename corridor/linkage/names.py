@@ -342,6 +342,13 @@ def name_parse_as_typed(raw: str) -> ParsedName:
     return _parsed(name_words(raw, moved_space=False))
 
 
+def name_readings(raw: str) -> list[ParsedName]:
+    """The name read with and without the moved-space repair (one reading where they agree):
+    exact checks that hash a name hash both, so the repair adds matches and costs none."""
+    repaired, typed = name_parse(raw), name_parse_as_typed(raw)
+    return [repaired] if typed == repaired else [repaired, typed]
+
+
 def _parsed(words: list[str]) -> ParsedName:
     keys = _join_compounds([key for key in (canonical_token(word) for word in words) if key])
     keys, patronymic = _split_patronymic(keys)

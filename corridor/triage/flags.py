@@ -132,13 +132,18 @@ def _listed(
     """Split {term: record ids} into {record id: kinds} for terms held by a few records, and
     (kind, count) for terms so common that listing their holders would drown the page."""
     listed: dict[str, set[str]] = defaultdict(set)
-    common = []
+    common: list[tuple[str, int]] = []
+    names = 0  # the readings of a request's one name (terms.name_keys) are said once
     for term, records in holders.items():
-        if len(records) > DUPLICATES_LISTED:
+        if len(records) <= DUPLICATES_LISTED:
+            for record in records:
+                listed[record].add(kind_of[term])
+        elif kind_of[term] == TermKind.NAME:
+            names = max(names, len(records))
+        else:
             common.append((kind_of[term], len(records)))
-            continue
-        for record in records:
-            listed[record].add(kind_of[term])
+    if names:
+        common.append((str(TermKind.NAME), names))
     return listed, common
 
 
@@ -337,28 +342,33 @@ def _term_burst_flags(threads: list[OpenedThread]) -> dict[uuid.UUID, list[Flag]
     members = _term_burst_members(rows)
     flags: dict[uuid.UUID, list[Flag]] = defaultdict(list)
     for thread_id, found in keys.items():
-        said: set[tuple[datetime, str, tuple[uuid.UUID, ...]]] = set()
+        # A request's one name has a term per reading where its readings differ
+        # (terms.name_keys): one name burst per hour, the largest its readings are part of.
+        # A phone or handle is a term of its own, each in its own burst.
+        largest: dict[tuple[datetime, str, bytes], dict[str, Any]] = {}
         for row in rows:
             key = (row["received_hour"], row["kind"], bytes(row["digest"]))
-            # A name has two terms where its readings differ (terms.name_keys): one burst.
-            told = (row["received_hour"], row["kind"], tuple(members[key]))
-            if key in found and told not in said:
-                said.add(told)
-                flags[thread_id].append(
-                    Flag(
-                        BURST,
-                        _(
-                            "Possibly coordinated: %(count)d requests in the hour of %(hour)s "
-                            "share this %(kind)s."
-                        )
-                        % {
-                            "count": row["threads"],
-                            "hour": _hour(row["received_hour"]),
-                            "kind": TermKind(row["kind"]).label,
-                        },
-                        members=_others(members[key], thread_id),
+            slot = (*key[:2], b"") if row["kind"] == TermKind.NAME else key
+            told = largest.get(slot)
+            if key in found and (told is None or row["threads"] > told["threads"]):
+                largest[slot] = row
+        for row in largest.values():
+            key = (row["received_hour"], row["kind"], bytes(row["digest"]))
+            flags[thread_id].append(
+                Flag(
+                    BURST,
+                    _(
+                        "Possibly coordinated: %(count)d requests in the hour of %(hour)s "
+                        "share this %(kind)s."
                     )
+                    % {
+                        "count": row["threads"],
+                        "hour": _hour(row["received_hour"]),
+                        "kind": TermKind(row["kind"]).label,
+                    },
+                    members=_others(members[key], thread_id),
                 )
+            )
     return flags
 
 

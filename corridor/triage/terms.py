@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 from corridor.cases.crosscheck import cross_matches, request_lookups
 from corridor.intake.models import intake_desk
 from corridor.linkage.features import handle_normalise
-from corridor.linkage.names import name_parse, name_parse_as_typed
+from corridor.linkage.names import name_parse_as_typed, name_readings
 from corridor.linkage.phones import phone_normalise
 from corridor.triage.identifiers import Identifiers, email_normalise
 from corridor.triage.models import TermKind, WatchKind
@@ -44,26 +44,25 @@ def desk_digest(kind: str, normalised: str) -> bytes | None:
     return index_digest(kind, normalised, compartment_id=compartment_id, version=version)
 
 
-def name_key(name: str, *, min_words: int = 2) -> str:
-    """The linkage engine's order-free, script-free key of a name ("" below `min_words`).
-
-    A single given name ("Руслан") is shared by too many people to flag anything.
-    """
-    parsed = name_parse(name) if name else None
-    if parsed is None or len(parsed.tokens) < min_words:
-        return ""
-    return parsed.key
-
-
 def name_keys(name: str, *, min_words: int = 2) -> list[str]:
-    """`name_key` of a request's name, and its key without the moved-space repair where that
-    differs (Магомед аЛиев, a capital pressed late, may read as a moved space): the desk
-    compares both, so the repair adds matches and never takes one away."""
-    keys = [name_key(name, min_words=min_words)]
-    typed = name_parse_as_typed(name) if name else None
-    if typed is not None and len(typed.tokens) >= min_words and typed.key not in keys:
-        keys.append(typed.key)
+    """The linkage engine's order-free, script-free keys of a request's name, one for each
+    reading, with and without the moved-space repair (`name_readings`): a capital pressed
+    late (Ислам аДам) may read as a moved space, and the desk compares both, so the repair
+    adds matches and never takes one away. None below `min_words`: a single given name
+    ("Руслан") is shared by too many people to flag anything."""
+    keys = []
+    for parsed in name_readings(name) if name else []:
+        if len(parsed.tokens) >= min_words and parsed.key not in keys:
+            keys.append(parsed.key)
     return keys
+
+
+def _watched_name(value: str) -> str:
+    """The key a watch-list name is stored under: read without the moved-space repair, the
+    one reading that a staff member's copy of a trap's name, slip and all, shares with every
+    way the requests can read (they are looked up under both: `name_keys`)."""
+    parsed = name_parse_as_typed(value) if value else None
+    return parsed.key if parsed is not None and parsed.tokens else ""
 
 
 def _digest(prefix: str, kind: str, normalised: str) -> bytes | None:
@@ -88,7 +87,7 @@ WATCH_NORMALISERS = {
     WatchKind.PHONE: phone_normalise,
     WatchKind.HANDLE: handle_normalise,
     WatchKind.EMAIL: email_normalise,
-    WatchKind.NAME: lambda value: name_key(value, min_words=1),
+    WatchKind.NAME: _watched_name,
 }
 
 

@@ -180,18 +180,53 @@ def test_it_flags_a_name_on_the_watch_list_in_another_script(desk: Desk) -> None
     [
         ("Арби Смирнов", "Арби сМирнов"),  # a capital pressed late, misread as a moved space
         ("Ислам Адам", "Ислам аДам"),
+        ("Ислам аДам", "Ислам Адам"),  # the entry copied from a request, slip and all
         ("Зарема Дудаева", "Зарем аДудаева"),  # a space typed one letter early
     ],
 )
 def test_it_flags_a_watched_name_whichever_way_a_slip_of_the_shift_key_reads(
     desk: Desk, entry: str, typed: str
 ) -> None:
-    """The desk hashes a request's name with and without the moved-space repair, so a trap
-    gains nothing from the repair misreading a capital pressed late (`terms.name_keys`)."""
+    """The desk looks a request's name up with and without the moved-space repair, and
+    stores an entry without it, so a trap gains nothing when the repair misreads a capital
+    pressed late (`terms.name_keys`, decision 0045)."""
     with keyring_activated(desk.first.keyring):
         watch_entry_add(actor_id=desk.first.user.pk, kind="name", value=entry)
     request = desk.submit(name=typed)
     assert WATCH in _codes(_flags(desk, request))
+
+
+def test_it_finds_a_request_or_a_case_whichever_way_a_slip_of_the_shift_key_reads(
+    desk: Desk,
+) -> None:
+    # Given a case named right, and a request under that name with a capital pressed late,
+    # which the moved-space repair misreads ("Ислама Дам")
+    with keyring_activated(desk.first.keyring):
+        case = case_create(
+            actor_id=desk.first.user.pk,
+            compartment=desk.org.compartment("North"),
+            full_name="Адам Ислам",
+        )
+    first = desk.submit(name="Ислам аДам")
+    # Then the request is a duplicate of the case on the name
+    [flag] = [f for f in _flags(desk, first) if f.link == f"/cases/{case.pk}/"]
+    assert flag.code == DUPLICATE and "name" in flag.message
+    # And a later request written right is a duplicate of the first, on the name
+    second = desk.submit(name="Ислам Адам")
+    assert any(
+        f.code == DUPLICATE and f.link == f"/triage/{first.pk}/" for f in _flags(desk, second)
+    )
+
+
+def test_it_flags_one_name_burst_for_a_name_with_two_readings(desk: Desk) -> None:
+    # Given three requests in one hour under one name typed with the same slip: each has a
+    # term for each reading of the name
+    for _ in range(2):
+        desk.submit(name="Ислам аДам")
+    third = desk.submit(name="Ислам аДам")
+    # Then the third carries one burst on the name, not one per reading
+    bursts = [f for f in _flags(desk, third) if f.code == BURST]
+    assert len(bursts) == 1 and "3" in bursts[0].message and "name" in bursts[0].message
 
 
 def test_it_flags_a_burst_of_requests_sharing_a_handle_in_one_hour(desk: Desk) -> None:

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.vault.actions import compartment_index_rebuild
 from corridor.vault.commandline import member_keyring, passphrase_argument
+from corridor.vault.keyring import NotAMember
 from corridor.vault.models import Compartment
 
 
@@ -35,7 +36,16 @@ class Command(BaseCommand):
         keyring = member_keyring(user, options["passphrase_file"])
         held = dict(keyring.searchable())
         for compartment in Compartment.objects.filter(pk__in=held).order_by("name"):
-            compartment_index_rebuild(keyring=keyring, compartment=compartment, actor_id=user.pk)
+            try:
+                compartment_index_rebuild(
+                    keyring=keyring, compartment=compartment, actor_id=user.pk
+                )
+            except NotAMember:
+                self.stderr.write(
+                    f"{compartment.name} was re-keyed during the run: the re-key rebuilt its"
+                    " hashes; run the command again to be sure."
+                )
+                continue
             self.stdout.write(f"Rebuilt the search hashes of {compartment.name}.")
         if not held:
             self.stdout.write("This user holds no compartment: nothing to rebuild.")
