@@ -2,8 +2,8 @@
 
 Run after changing CORRIDOR_INDEX_SECRET (every stored hash is orphaned until then), after
 upgrading a database from the organisation-wide index key to per-compartment keys, after an
-upgrade that reads names or phones differently (the home page says so, decision 0045), or to let
-cases written before the intake desk opened join its cross-compartment check. Each
+upgrade that reads names or phones differently (the home page says so, decision 0045), or to
+let cases written before the intake desk opened join its cross-compartment check. Each
 compartment is rebuilt in one transaction with its audit entry; run it once per compartment
 by one of its members (decision 0011).
 """
