@@ -116,12 +116,17 @@ def _best_alignment(short: tuple[str, ...], long: tuple[str, ...]) -> list[float
     return best
 
 
-def _joined_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The word sets with two words written as one (Turpal Ali -> turpalali), either order."""
+#: Longest piece of a word that a stray space may have split off (Ай шат, Закае ва).
+_FRAGMENT = 3
+
+
+def _joined_variants(words: tuple[str, ...], fragments_only: bool = False) -> list[tuple[str, ...]]:
+    """The word sets with two words written as one (Turpal Ali -> turpalali), either order;
+    if `fragments_only`, only where one of the two is a fragment (see `_FRAGMENT`)."""
     variants = []
     for i, first in enumerate(words):
         for j, second in enumerate(words):
-            if i != j:
+            if i != j and (not fragments_only or min(len(first), len(second)) <= _FRAGMENT):
                 rest = [word for k, word in enumerate(words) if k not in (i, j)]
                 variants.append(tuple(sorted([*rest, first + second])))
     return variants
@@ -132,14 +137,21 @@ def name_similarity_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
     """Level of two differing word sets (the exact case is handled by the caller).
 
     A compound name written apart on one side and as one word on the other (Турпал-Али,
-    Turpal Ali, ТурпалАли) is at best "similar": joining is tried only when the plain
-    comparison finds less.
+    Turpal Ali, ТурпалАли), or a word split in two by a stray space (Ай шат, Закае ва), is at
+    best "similar": joining two words of either side is tried only when the plain comparison
+    finds less.
     """
     level = _word_set_level(left, right)
-    short, long = (left, right) if len(left) <= len(right) else (right, left)
-    if level >= NAME_SIMILAR or len(long) < 2 or len(long) == len(short) or len(long) > 4:
+    if level >= NAME_SIMILAR:
         return level
-    joined = max(_word_set_level(short, variant) for variant in _joined_variants(long))
+    joined = NAME_DISAGREE
+    for words, other in ((left, right), (right, left)):
+        # a compound written apart is the longer side; a split word may be on either
+        fragments_only = len(words) <= len(other)
+        if not 2 <= len(words) <= 4 or (fragments_only and min(map(len, words)) > _FRAGMENT):
+            continue
+        for variant in _joined_variants(words, fragments_only):
+            joined = max(joined, _word_set_level(other, variant))
     return max(level, min(joined, NAME_SIMILAR))
 
 
@@ -253,12 +265,13 @@ def name_close(
 
 
 def name_level(
-    left: ParsedName, right: ParsedName, exact_level: int, same_phone: bool = False
+    left: ParsedName, right: ParsedName, exact_level: int, tolerant: bool = False
 ) -> int:
-    """The names' level. With `same_phone` (both give the same number), the word-by-word
-    test for NAME_CLOSE runs even when no word agrees exactly (Junzsova Luiza, Luisa
-    Junussowa): two mistakes in one name, a typo beside a German spelling, are common among
-    requests from one phone, and such pairs are few, so testing them all costs little."""
+    """The names' level. When `tolerant` (both give the same number, or the same patronymic
+    and full birth date), the word-by-word test for NAME_CLOSE runs even when no word agrees
+    exactly (Junzsova Luiza, Luisa Junussowa; Slda Islamowna, Седа Исламовна): two mistakes
+    in one name, a typo beside a German spelling, are common among requests of one person,
+    and such pairs are few, so testing them all costs little."""
     if not left.tokens or not right.tokens:
         return MISSING
     if left.tokens == right.tokens:
@@ -273,7 +286,7 @@ def name_level(
         right.typed,
         left.coarse,
         right.coarse,
-        aligned=level == NAME_ONE_WORD or same_phone,
+        aligned=level == NAME_ONE_WORD or tolerant,
     ):
         return NAME_CLOSE
     return level
@@ -361,11 +374,10 @@ def compare(
     phone_b: str,
 ) -> Pattern:
     """The comparison vector of two records."""
-    return (
-        name_level(name_a, name_b, exact_level, same_phone=bool(phone_a) and phone_a == phone_b),
-        patronymic_level(
-            name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
-        ),
-        date_level(birth_a, birth_b),
-        phone_level(phone_a, phone_b),
+    patronymic = patronymic_level(
+        name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
     )
+    date = date_level(birth_a, birth_b)
+    phone = phone_level(phone_a, phone_b)
+    tolerant = phone == PHONE_EXACT or (patronymic == PATRONYMIC_EXACT and date == DATE_EXACT)
+    return (name_level(name_a, name_b, exact_level, tolerant=tolerant), patronymic, date, phone)

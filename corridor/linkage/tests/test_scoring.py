@@ -47,6 +47,19 @@ def test_it_makes_the_prior_smaller_as_the_batch_grows() -> None:
     assert small / large == pytest.approx(100, rel=0.2)  # matches fixed, pairs x100
 
 
+def test_it_takes_a_small_batchs_prior_from_its_own_evidence() -> None:
+    # 2,000 records in which 1,200 pairs are certain matches and 5,000 namesake pairs weak:
+    # the prior is the batch's own share of matching pairs (about 1,200 of 2 million), not a
+    # bound taken from large batches, which would leave its weaker true pairs unlinked.
+    evidence = [40.0] * 1_200 + [6.0] * 5_000
+    all_pairs = 2_000 * 1_999 / 2
+    prior = prior_from_evidence(evidence, 2_000)
+    odds = prior / (1 - prior)
+    expected = sum(2.0**bits * odds / (1 + 2.0**bits * odds) for bits in evidence)
+    assert prior == pytest.approx(expected / all_pairs, rel=1e-3)
+    assert prior > 1_200 / all_pairs
+
+
 def test_it_does_not_link_a_common_name_alone_in_a_large_batch() -> None:
     rng = random.Random(7)
     requests = [
