@@ -15,6 +15,7 @@ from rapidfuzz.distance import OSA, Hamming
 
 from corridor.linkage.dates import BirthDate
 from corridor.linkage.names import ParsedName, coarse_key, looks_like_surname
+from corridor.linkage.translit import latin_key
 
 MISSING = -1
 
@@ -309,8 +310,12 @@ def patronymic_level(left: str, right: str, typed_left: str = "", typed_right: s
         return 1
     if left.endswith(right) or right.endswith(left):
         return 1  # glued to a name word (ZaremaArtemovna) or split (Магом едович)
-    if typed_left and typed_right and _words_close(typed_left, typed_right):
-        return 1
+    if typed_left and typed_right:
+        if _words_close(typed_left, typed_right):
+            return 1
+        folded_left, folded_right = latin_key(typed_left), latin_key(typed_right)
+        if OSA.distance(folded_left, folded_right, score_cutoff=1) <= 1:
+            return 1  # one typo beside a German spelling: Achmedowitsch, Akhmeovich
     if coarse_key(left) == coarse_key(right):
         return 1  # German spelling: Dshambulatowitsch
     return 0

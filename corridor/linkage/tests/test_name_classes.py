@@ -62,6 +62,22 @@ def test_it_reads_a_german_or_glued_patronymic_as_similar() -> None:
     assert patronymic_level("ruslanoviH", "isaoviH") == 0
 
 
+def test_it_reads_a_typo_beside_a_german_patronymic_as_similar_not_a_contradiction() -> None:
+    german = name_parse("ACHMADOW Achmedowitsch")  # German spelling
+    typo = name_parse("HusseinAkhmeovich")  # a letter dropped, glued to the given name
+    level = patronymic_level(
+        german.patronymic, typo.patronymic, german.typed_patronymic, typo.typed_patronymic
+    )
+    assert level == 1
+    other = name_parse("Хусейн Махмудович")  # another father
+    assert (
+        patronymic_level(
+            german.patronymic, other.patronymic, german.typed_patronymic, other.typed_patronymic
+        )
+        == 0
+    )
+
+
 @pytest.mark.parametrize(
     ("left", "right", "level"),
     [
