@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, Hamming
+from rapidfuzz.distance import OSA, DamerauLevenshtein, Hamming
 
 from corridor.linkage.dates import BirthDate
 from corridor.linkage.names import ParsedName, coarse_key, looks_like_surname
@@ -171,12 +171,16 @@ def _word_set_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
 
 
 def _words_close(left: str, right: str) -> bool:
-    """One typo apart (two in long words), or one glued to another word (see `_glued`)."""
+    """One typo apart (two in long words), or one glued to another word (see `_glued`). Two
+    letters swapped are one typo, beside another too (AZREMA, Zgarema: Damerau-Levenshtein,
+    where the restricted distance counts three)."""
     shortest = min(len(left), len(right))
     if shortest < 3:
         return left == right
     limit = 2 if shortest >= 6 else 1
-    return OSA.distance(left, right, score_cutoff=limit) <= limit or _glued(left, right)
+    return DamerauLevenshtein.distance(left, right, score_cutoff=limit) <= limit or _glued(
+        left, right
+    )
 
 
 #: Shortest word that may be found glued to another in one word (ТимуровнаАхмадова).
@@ -209,7 +213,9 @@ def _aligned_close(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
             free.remove(word)
             continue
         limit = 2 if len(word) >= 6 else 1
-        found = process.extractOne(word, free, scorer=OSA.distance, score_cutoff=limit)
+        found = process.extractOne(
+            word, free, scorer=DamerauLevenshtein.distance, score_cutoff=limit
+        )
         if found is None or (limit == 2 and len(found[0]) < 6 and found[1] > 1):
             glued = next((j for j, other in enumerate(free) if _glued(word, other)), None)
             if glued is None:

@@ -31,6 +31,7 @@ def _level(left: str, right: str) -> int:
         ("Shamaldajew Selimchan", "Жамалдаев Зелимхан"),  # German spelling
         ("Мусаева ХедаИслановна", "Мусаева Хеда"),  # a word glued to another
         ("Зелимхан Ризванович", "Висаитов Зелимхан Ризванович"),  # the surname dropped
+        ("AZREMA Pavlova", "Zgarema Pavlova"),  # two letters swapped, another added
     ],
 )
 def test_it_finds_names_of_one_person_close(left: str, right: str) -> None:
