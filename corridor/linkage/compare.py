@@ -117,17 +117,12 @@ def _best_alignment(short: tuple[str, ...], long: tuple[str, ...]) -> list[float
     return best
 
 
-#: Longest piece of a word that a stray space may have split off (Ай шат, Закае ва).
-_FRAGMENT = 3
-
-
-def _joined_variants(words: tuple[str, ...], fragments_only: bool = False) -> list[tuple[str, ...]]:
-    """The word sets with two words written as one (Turpal Ali -> turpalali), either order;
-    if `fragments_only`, only where one of the two is a fragment (see `_FRAGMENT`)."""
+def _joined_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The word sets with two words written as one (Turpal Ali -> turpalali), either order."""
     variants = []
     for i, first in enumerate(words):
         for j, second in enumerate(words):
-            if i != j and (not fragments_only or min(len(first), len(second)) <= _FRAGMENT):
+            if i != j:
                 rest = [word for k, word in enumerate(words) if k not in (i, j)]
                 variants.append(tuple(sorted([*rest, first + second])))
     return variants
@@ -138,21 +133,15 @@ def name_similarity_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
     """Level of two differing word sets (the exact case is handled by the caller).
 
     A compound name written apart on one side and as one word on the other (Турпал-Али,
-    Turpal Ali, ТурпалАли), or a word split in two by a stray space (Ай шат, Закае ва), is at
-    best "similar": joining two words of either side is tried only when the plain comparison
-    finds less.
+    Turpal Ali, ТурпалАли) is at best "similar": joining is tried only when the plain
+    comparison finds less, and only on the side with more words (joining on the other
+    side leaves one word that "Али Хан" shares with "Алихан Дудаев": decision 0028).
     """
     level = _word_set_level(left, right)
-    if level >= NAME_SIMILAR:
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    if level >= NAME_SIMILAR or len(long) < 2 or len(long) == len(short) or len(long) > 4:
         return level
-    joined = NAME_DISAGREE
-    for words, other in ((left, right), (right, left)):
-        # a compound written apart is the longer side; a split word may be on either
-        fragments_only = len(words) <= len(other)
-        if not 2 <= len(words) <= 4 or (fragments_only and min(map(len, words)) > _FRAGMENT):
-            continue
-        for variant in _joined_variants(words, fragments_only):
-            joined = max(joined, _word_set_level(other, variant))
+    joined = max(_word_set_level(short, variant) for variant in _joined_variants(long))
     return max(level, min(joined, NAME_SIMILAR))
 
 
@@ -171,16 +160,12 @@ def _word_set_level(left: tuple[str, ...], right: tuple[str, ...]) -> int:
 
 
 def _words_close(left: str, right: str) -> bool:
-    """One typo apart (two in long words), or one glued to another word (see `_glued`). Two
-    letters swapped are one typo, beside another too (AZREMA, Zgarema: Damerau-Levenshtein,
-    where the restricted distance counts three)."""
+    """One typo apart (two in long words), or one glued to another word (see `_glued`)."""
     shortest = min(len(left), len(right))
     if shortest < 3:
         return left == right
     limit = 2 if shortest >= 6 else 1
-    return DamerauLevenshtein.distance(left, right, score_cutoff=limit) <= limit or _glued(
-        left, right
-    )
+    return OSA.distance(left, right, score_cutoff=limit) <= limit or _glued(left, right)
 
 
 #: Shortest word that may be found glued to another in one word (ТимуровнаАхмадова).
@@ -204,7 +189,10 @@ def _glued(left: str, right: str) -> bool:
 
 
 def _aligned_close(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
-    """Every word of `short` is close to its own word of `long` (see `_words_close`)."""
+    """Every word of `short` is close to its own word of `long`: one typo apart (two in
+    words of six letters or more), or glued to another word (see `_glued`). Two letters
+    swapped are one typo, beside another too (AZREMA, Zgarema: Damerau-Levenshtein, where
+    the restricted distance counts three)."""
     free = list(long)
     for word in short:
         if len(word) < 3:
@@ -272,13 +260,12 @@ def name_close(
 
 
 def name_level(
-    left: ParsedName, right: ParsedName, exact_level: int, tolerant: bool = False
+    left: ParsedName, right: ParsedName, exact_level: int, same_phone: bool = False
 ) -> int:
-    """The names' level. When `tolerant` (both give the same number, or the same patronymic
-    and full birth date), the word-by-word test for NAME_CLOSE runs even when no word agrees
-    exactly (Junzsova Luiza, Luisa Junussowa; Slda Islamowna, Седа Исламовна): two mistakes
-    in one name, a typo beside a German spelling, are common among requests of one person,
-    and such pairs are few, so testing them all costs little."""
+    """The names' level. With `same_phone` (both give the same number), the word-by-word
+    test for NAME_CLOSE runs even when no word agrees exactly (Junzsova Luiza, Luisa
+    Junussowa): two mistakes in one name, a typo beside a German spelling, are common among
+    requests from one phone, and such pairs are few, so testing them all costs little."""
     if not left.tokens or not right.tokens:
         return MISSING
     if left.tokens == right.tokens:
@@ -293,7 +280,7 @@ def name_level(
         right.typed,
         left.coarse,
         right.coarse,
-        aligned=level == NAME_ONE_WORD or tolerant,
+        aligned=level == NAME_ONE_WORD or same_phone,
     ):
         return NAME_CLOSE
     return level
@@ -307,7 +294,10 @@ def _lone_word_with_patronymic(left: ParsedName, right: ParsedName) -> bool:
 
 def patronymic_level(left: str, right: str, typed_left: str = "", typed_right: str = "") -> int:
     """Patronymics compared on their keys and, failing that, on their typed spellings, in
-    which a swapped pair of letters is still one typo (the folding may hide it)."""
+    which a swapped pair of letters is still one typo (the folding may hide it), and on the
+    typed spellings folded, in which a German spelling reads as the passport's, so that one
+    typo beside it is one edit (Achmedowitsch, Akhmeovich; not two: Akhmedovich and
+    Makhmudovich are two apart)."""
     if not left or not right:
         return MISSING
     if left == right:
@@ -385,10 +375,11 @@ def compare(
     phone_b: str,
 ) -> Pattern:
     """The comparison vector of two records."""
-    patronymic = patronymic_level(
-        name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
+    return (
+        name_level(name_a, name_b, exact_level, same_phone=bool(phone_a) and phone_a == phone_b),
+        patronymic_level(
+            name_a.patronymic, name_b.patronymic, name_a.typed_patronymic, name_b.typed_patronymic
+        ),
+        date_level(birth_a, birth_b),
+        phone_level(phone_a, phone_b),
     )
-    date = date_level(birth_a, birth_b)
-    phone = phone_level(phone_a, phone_b)
-    tolerant = phone == PHONE_EXACT or (patronymic == PATRONYMIC_EXACT and date == DATE_EXACT)
-    return (name_level(name_a, name_b, exact_level, tolerant=tolerant), patronymic, date, phone)

@@ -221,34 +221,3 @@ def test_it_tells_two_halves_of_a_name_from_two_names(left: str, right: str, hal
 
     assert names_complementary(name_parse(left), name_parse(right)) is halves
     assert names_complementary(name_parse(right), name_parse(left)) is halves
-
-
-# --- a word split in two; two mistakes beside the same patronymic and date (fifth pass) -----
-
-
-@pytest.mark.parametrize(
-    ("split", "whole"),
-    [
-        ("Ай шат Хусейновна", "Ayshat Khuseynovna Tasuyeva"),  # a given name split in two
-        ("Закае ва", "Закаева Татьяна"),  # a surname split, as many words on each side
-    ],
-)
-def test_it_finds_a_name_with_one_word_split_in_two(split: str, whole: str) -> None:
-    assert _level(split, whole) >= NAME_COMPATIBLE
-    assert _level(whole, split) >= NAME_COMPATIBLE
-
-
-def test_it_finds_two_mistakes_close_beside_the_same_patronymic_and_full_date() -> None:
-    from corridor.linkage.compare import compare
-
-    def name_level_of(date_left: str, date_right: str) -> int:
-        # a typo in the given name, the patronymic in German spelling, the surname dropped
-        left, right = name_parse("Slda Islamowna"), name_parse("Седа Исламовна Магомадова")
-        pattern = compare(
-            left, right, NAME_EXACT, date_parse(date_left), date_parse(date_right), "", ""
-        )
-        return pattern[0]
-
-    assert name_level_of("1973-11-24", "24.11.1973") == NAME_CLOSE
-    # without the date beside the patronymic no word agrees, and the test is not run
-    assert name_level_of("1973-11-24", "02.05.1981") < NAME_COMPATIBLE
