@@ -32,11 +32,14 @@ def identifier_flags(
     identifiers: Sequence[tuple[str, ...]],
     labels: Sequence[int],
     name_level_between: Callable[[int, int], int],
+    named: Sequence[bool],
 ) -> list[IdentifierFlag]:
     """Flags for identifiers shared across clusters with incompatible names.
 
     `name_level_between(i, j)` compares the names of records i and j; a missing name is not
-    evidence of a trap and is ignored.
+    evidence of a trap and is ignored. Each cluster is represented by its first holder of
+    the identifier that gives a name (`named[i]`), so that a nameless request drawn into a
+    trap's cluster does not hide the trap's name.
     """
     holders: dict[str, list[int]] = defaultdict(list)
     for index, record_identifiers in enumerate(identifiers):
@@ -46,7 +49,9 @@ def identifier_flags(
     for identifier, indices in sorted(holders.items()):
         representatives: dict[int, int] = {}
         for index in indices:
-            representatives.setdefault(labels[index], index)
+            held = representatives.setdefault(labels[index], index)
+            if not named[held] and named[index]:
+                representatives[labels[index]] = index
         if len(representatives) < 2:
             continue
         disagreements = _name_disagreements(

@@ -175,23 +175,9 @@ def m_estimate_session(
     return m
 
 
-#: Upper bound on the prior of a batch under `SMALL_BATCH` records. A name's share is smoothed
-#: towards 1/1000 with 1000 pseudo-records (`value_share`), so in a small batch a common name
-#: seen once or twice reads as rare, and the batch's own fixed point would link namesakes
-#: (Mahomed Magomadov 1962 and Магомадов Магомед Ахмедович 02.08.1962 among 50 requests);
-#: the cap holds such a batch to the prior of ten thousand records.
-SMALL_BATCH_PRIOR_CAP = 1e-4
-#: From this many records on, the shares are the batch's own and so is the prior (up to
-#: `PRIOR_CAP`): the small-batch cap held every batch under about 15,000 records below its
-#: own fixed point (2^-13.3 against 2^-12.4 at 10,000) and left pairs unlinked that were the
-#: same person more often than not (decision 0028, fifth pass).
-SMALL_BATCH = 5_000
-PRIOR_CAP = 1e-2
-
-
-def prior_cap(records: int) -> float:
-    """The largest prior a batch of `records` may take (see `SMALL_BATCH`)."""
-    return SMALL_BATCH_PRIOR_CAP if records < SMALL_BATCH else PRIOR_CAP
+#: Upper bound on the prior: a small batch is drawn from a large population, in which a
+#: shared common name is a coincidence as often as it is in ten thousand records.
+PRIOR_CAP = 1e-4
 
 
 def prior_from_evidence(evidence: Iterable[float], records: int) -> float:
@@ -208,12 +194,11 @@ def prior_from_evidence(evidence: Iterable[float], records: int) -> float:
     histogram = Counter(round(bits, 1) for bits in evidence)
     all_pairs = max(records * (records - 1) / 2, 1.0)
     ratios = [(2.0 ** min(max(bits, -200.0), 200.0), count) for bits, count in histogram.items()]
-    cap = prior_cap(records)
-    prior = cap
+    prior = PRIOR_CAP
     for _ in range(EM_ITERATIONS * 4):
         odds = prior / (1.0 - prior)
         expected = sum(count * ratio * odds / (1.0 + ratio * odds) for ratio, count in ratios)
-        new_prior = min(max(expected, 1.0) / all_pairs, cap)
+        new_prior = min(max(expected, 1.0) / all_pairs, PRIOR_CAP)
         if abs(math.log(new_prior / prior)) < 1e-4:
             return new_prior
         prior = new_prior

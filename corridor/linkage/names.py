@@ -356,19 +356,9 @@ def _parsed(words: list[str]) -> ParsedName:
     spelled, _ = _split_patronymic(spelled)
     typed = tuple(spelling for spelling in (typed_spelling(word) for word in words) if spelling)
     ending = patronymic[-3:]
-    at = next(
-        (
-            i
-            for i in reversed(range(len(typed)))
-            if patronymic and latin_key(typed[i]).endswith(ending)
-        ),
-        None,
+    typed_patronymic = next(
+        (word for word in reversed(typed) if patronymic and latin_key(word).endswith(ending)), ""
     )
-    typed_patronymic = "" if at is None else typed[at]
-    if at and latin_key(typed_patronymic) in _PATRONYMIC_MARKERS:
-        # a Turkic patronymic is the father's name and the marker (Мамед оглы): not the
-        # marker alone, which every such patronymic shares
-        typed_patronymic = typed[at - 1] + typed_patronymic
     return ParsedName(
         tokens=tuple(sorted(keys)),
         patronymic=patronymic,

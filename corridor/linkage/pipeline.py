@@ -230,7 +230,11 @@ def _link(requests: Sequence[Request], progress: Progress) -> LinkResult:
     labels = clusters.labels()
     record_ids = [request.record_id for request in requests]
     flags = identifier_flags(
-        record_ids, [f.identifiers for f in features], labels, lambda a, b: linker.pattern(a, b)[0]
+        record_ids,
+        [f.identifiers for f in features],
+        labels,
+        lambda a, b: linker.pattern(a, b)[0],
+        named=[bool(f.name) for f in features],
     )
     return LinkResult(record_ids, labels, model, flags, len(pairs), clusters.refused, linker)
 

@@ -72,6 +72,25 @@ def test_it_flags_a_phone_behind_different_names_without_linking_them() -> None:
     assert flag.name_disagreements
 
 
+def test_it_flags_a_trap_whose_cluster_a_nameless_request_opens() -> None:
+    # A nameless request on the victim's phone linked with the trap: the cluster must be
+    # represented by the trap's name, not by the request without one (review, 7 December).
+    from corridor.linkage.compare import NAME_EXACT, name_level
+    from corridor.linkage.identifiers import identifier_flags
+    from corridor.linkage.names import name_parse
+
+    names = [name_parse(n) for n in ("Висаитов Зелимхан Ризванович", "", "Магомадов Магомед")]
+    flags = identifier_flags(
+        ["victim", "nameless", "trap"],
+        [("phone:79161234567",)] * 3,
+        [0, 1, 1],
+        lambda a, b: name_level(names[a], names[b], NAME_EXACT),
+        named=[bool(name) for name in names],
+    )
+    assert [flag.record_ids for flag in flags] == [("victim", "nameless", "trap")]
+    assert flags[0].name_disagreements[0][:2] == ("victim", "trap")
+
+
 def test_it_does_not_flag_a_phone_shared_by_one_person() -> None:
     assert link(SAME_MAN).flags == []
 

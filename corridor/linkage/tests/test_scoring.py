@@ -15,7 +15,7 @@ from corridor.linkage.compare import (
 )
 from corridor.linkage.dates import date_parse
 from corridor.linkage.features import Request, features_extract, features_extract_all
-from corridor.linkage.model import SMALL_BATCH_PRIOR_CAP, prior_from_evidence
+from corridor.linkage.model import prior_from_evidence
 from corridor.linkage.names import name_parse
 from corridor.linkage.online import default_model
 from corridor.linkage.pairs import Blocks, compare_blocks, pattern_code, pattern_of_code
@@ -47,31 +47,11 @@ def test_it_makes_the_prior_smaller_as_the_batch_grows() -> None:
     assert small / large == pytest.approx(100, rel=0.2)  # matches fixed, pairs x100
 
 
-def test_it_takes_a_large_batchs_prior_from_its_own_evidence_and_caps_a_small_ones() -> None:
-    # 4,000 certain matches and 5,000 weak namesake pairs. Among 8,000 records the prior is
-    # the batch's own share of matching pairs (about 4,000 of 32 million), above the cap for
-    # small batches, which would leave its weaker true pairs unlinked; among 4,000 records,
-    # whose name shares are mostly the smoothing's, it is held at that cap.
-    evidence = [40.0] * 4_000 + [6.0] * 5_000
-
-    def fixed_point(records: int) -> tuple[float, float]:
-        prior = prior_from_evidence(evidence, records)
-        odds = prior / (1 - prior)
-        expected = sum(2.0**bits * odds / (1 + 2.0**bits * odds) for bits in evidence)
-        return prior, expected / (records * (records - 1) / 2)
-
-    large, large_expected = fixed_point(8_000)
-    assert large == pytest.approx(large_expected, rel=1e-3)
-    assert large > SMALL_BATCH_PRIOR_CAP
-    small, small_expected = fixed_point(4_000)
-    assert small == SMALL_BATCH_PRIOR_CAP < small_expected
-
-
 def test_it_does_not_link_namesakes_in_a_small_batch() -> None:
     # Thirty different men called Magomed Magomadov, in five spellings, some with a phone, a
     # full date or a year: in a batch this small the name's share is mostly the smoothing's,
-    # so it reads as rarer than it is, and only the small-batch cap keeps them apart (with
-    # the batch's own prior, five pairs of them were linked).
+    # so it reads as rarer than it is, and only the prior's cap keeps them apart (with the
+    # batch's own prior, five pairs of them were linked: decision 0028, fifth pass).
     rng = random.Random(30)
     spellings = ["Магомадов Магомед", "Magomadov Magomed", "Магомед Магомадов", "Mahomed Magomadov"]
     fathers = ["Ахмедович", "Русланович", "Исаевич", "Магомедович"]
