@@ -14,7 +14,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, DamerauLevenshtein, Hamming
 
 from corridor.linkage.dates import BirthDate
-from corridor.linkage.names import ParsedName, coarse_key, looks_like_surname
+from corridor.linkage.names import (
+    ParsedName,
+    coarse_key,
+    looks_like_surname,
+    other_given_names,
+)
 from corridor.linkage.translit import latin_key
 
 MISSING = -1
@@ -271,6 +276,11 @@ def name_level(
     if left.tokens == right.tokens:
         return exact_level
     level = name_similarity_level(left.tokens, right.tokens)
+    if other_given_names(left, right):
+        # Sisters, brothers or twins on one phone: Madina and Malika Isaeva read alike
+        # (typos in one word), and so do Алиев Ислам and Алиев Адам Хусейнович with the
+        # spaces removed, but two different given names are two people.
+        return min(level, NAME_ONE_WORD)
     if level < NAME_SUBSET and left.spelled and right.spelled:
         level = max(level, name_similarity_level(left.spelled, right.spelled))
     if level == NAME_SUBSET and _lone_word_with_patronymic(left, right):

@@ -16,6 +16,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from corridor.linkage.name_corpus import CYRILLIC_GIVEN_NAMES
 from corridor.linkage.script import (
     keyboard_layout_repair,
     mixed_script_repair,
@@ -177,7 +178,27 @@ def _typo_group(key: str) -> str:
 #: Marina are given names, and two sisters must not read as a surname and a name.
 _SURE_SURNAME_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ov", "ev", "ova", "eva"))
 _GIVEN_NAME_KEYS = frozenset(NAME_GROUP_OF_KEY.values())
+#: Spellings of the desks' given names (`name_corpus`) and of every name group, folded. Two
+#: different ones are two names, never one name mistyped: Мадина and Малика, Иса and Муса
+#: (`compare.name_level`).
+_KNOWN_GIVEN_SPELLINGS = frozenset(NAME_GROUP_OF_KEY) | frozenset(
+    map(latin_key, CYRILLIC_GIVEN_NAMES)
+)
 _SURNAME_MIN_LENGTH = 4  # Aliev folds to alev
+
+
+def other_given_names(left: ParsedName, right: ParsedName) -> bool:
+    """Each side gives a known given name, spelt as it is known, that the other lacks
+    (Исаева Мадина, Исаева Малика): two people, however alike the rest reads. A word that
+    only a typo repair joined to a name (Zaina read as Zainab) is not taken for one."""
+    return _lacked_given_name(left, right) and _lacked_given_name(right, left)
+
+
+def _lacked_given_name(name: ParsedName, other: ParsedName) -> bool:
+    return any(
+        spelling in _KNOWN_GIVEN_SPELLINGS and canonical_token(spelling) not in other.tokens
+        for spelling in name.spelled
+    )
 
 
 def looks_like_surname(key: str) -> bool:

@@ -226,3 +226,45 @@ def test_it_does_not_draw_other_names_on_one_phone_into_one_cluster(
     # Then the two names stay in two clusters, and the phone is flagged
     assert result.cluster_of(index[apart[0]]) != result.cluster_of(index[apart[1]])
     assert [flag.identifier_kind for flag in result.flags] == ["phone"]
+
+
+@pytest.mark.parametrize(
+    "requests",
+    [
+        [  # twins: one phone, one birthday, one patronymic, names two letters apart
+            Request("madina", "Исаева Мадина Руслановна", "89179088619", "12.03.1995"),
+            Request("malika", "Исаева Малика Руслановна", "+7 917 908-86-19", "1995-03-12"),
+        ],
+        [  # brothers on one phone, the younger giving a year only
+            Request("isa", "Магомадов Иса Ахмедович", "89179088619", "02.05.1988"),
+            Request("musa", "Magomadov Musa Akhmedovich", "89179088619", "1990"),
+        ],
+        [  # brothers whose whole names read 86% alike with the spaces taken out
+            Request("islam", "Алиев Ислам Хусейнович", "89179088619", "1991"),
+            Request("adam", "Алиев Адам Хусейнович", "89179088619", "1981"),
+        ],
+    ],
+)
+def test_it_keeps_apart_siblings_on_one_phone_whose_given_names_read_alike(
+    requests: list[Request],
+) -> None:
+    # When two requests from one phone give one surname and patronymic and two different
+    # given names, a letter or two apart
+    result = link(requests)
+    # Then they are two people, not one with a typo, and the phone is flagged
+    assert result.cluster_of(0) != result.cluster_of(1)
+    assert [flag.identifier_kind for flag in result.flags] == ["phone"]
+
+
+def test_it_still_links_a_given_name_that_a_typo_brings_near_another() -> None:
+    # Given one woman's requests from one phone, one of them with a letter of her name lost
+    # (Zaina, which a typo repair reads as Zainab)
+    requests = [
+        Request("a", "Магомадова Залина", "89179088619", "12.03.1995"),
+        Request("b", "Magomadova Zaina", "+79179088619", "12.03.1995"),
+    ]
+    # When they are linked
+    result = link(requests)
+    # Then they are one person: only a name spelt as it is known counts as another name
+    assert result.cluster_of(0) == result.cluster_of(1)
+    assert result.flags == []
