@@ -9,4 +9,4 @@ the reading it was last built with (`Compartment.hashes_reading`) and its member
 to rebuild it (decision 0045).
 """
 
-READING_VERSION = 1
+READING_VERSION = 2

@@ -19,6 +19,7 @@ from corridor.linkage.names import (
     coarse_key,
     looks_like_surname,
     other_given_names,
+    same_father,
 )
 from corridor.linkage.translit import latin_key
 
@@ -324,6 +325,8 @@ def patronymic_level(left: str, right: str, typed_left: str = "", typed_right: s
             return 1  # one typo beside a German spelling: Achmedowitsch, Akhmeovich
     if coarse_key(left) == coarse_key(right):
         return 1  # German spelling: Dshambulatowitsch
+    if same_father(left, right):
+        return 1  # Мамед оглы, Мамедович
     return 0
 
 

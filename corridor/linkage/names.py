@@ -67,10 +67,14 @@ Georgy Георгий George Georgi Georg
 
 # Prefixes of compound Arabic names, written apart, hyphenated or glued to the next part.
 _COMPOUND_PREFIXES = ("abdul", "abdur", "abdu", "abd", "abu", "said", "nur", "ul", "al", "el")
-# Turkic patronymic markers written as a separate word after the father's name.
-_PATRONYMIC_MARKERS = frozenset(
-    latin_key(word) for word in ("ogly", "oglu", "uly", "kyzy", "gyzy", "qizi")
-)
+# Turkic patronymic markers written as a separate word after the father's name, each read
+# as one word for "son of" and one for "daughter of" (Мамед оглы, Məmməd oğlu).
+_SON, _DAUGHTER = latin_key("ogly"), latin_key("kyzy")
+_MARKER_OF = {
+    **{latin_key(word): _SON for word in ("ogly", "oglu", "ogli", "uly", "ulu", "uulu")},
+    **{latin_key(word): _DAUGHTER for word in ("kyzy", "gyzy", "qizi", "kizi", "kyzi")},
+}
+_PATRONYMIC_MARKERS = frozenset(_MARKER_OF)
 _PATRONYMIC_SUFFIXES = tuple(
     latin_key(suffix) for suffix in ("ovich", "evich", "ovna", "evna", "ichna", "inichna")
 )
@@ -242,7 +246,7 @@ def _split_patronymic(keys: list[str]) -> tuple[list[str], str]:
     for index, key in enumerate(keys):
         if key in _PATRONYMIC_MARKERS and index > 0 and len(keys) >= 3:
             rest = keys[: index - 1] + keys[index + 1 :]
-            return rest, keys[index - 1] + key
+            return rest, keys[index - 1] + _MARKER_OF[key]
     if len(keys) == 2:
         for suffixes in (_PATRONYMIC_SUFFIXES, _MISTYPED_PATRONYMIC_SUFFIXES):
             strong = [index for index, key in enumerate(keys) if key.endswith(suffixes)]
@@ -350,6 +354,30 @@ def typed_spelling(word: str) -> str:
     return strip_marks(lowered)
 
 
+_SON_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ovich", "evich"))
+_DAUGHTER_SUFFIXES = tuple(latin_key(suffix) for suffix in ("ovna", "evna"))
+
+
+def same_father(left: str, right: str) -> bool:
+    """A Turkic patronymic and a Russian one naming one father, for a son or for a daughter
+    (Мамед оглы and Мамедович, Мамед кызы and Мамедовна): one person writes either."""
+    for turkic, russian in ((left, right), (right, left)):
+        for marker, suffixes in ((_SON, _SON_SUFFIXES), (_DAUGHTER, _DAUGHTER_SUFFIXES)):
+            if turkic.endswith(marker) and len(turkic) > len(marker):
+                father = turkic[: -len(marker)]
+                return any(russian == father + suffix for suffix in suffixes)
+    return False
+
+
+def _typed_turkic_patronymic(typed: tuple[str, ...]) -> str:
+    """The father's name with its marker, as typed ("mamedogly"): the marker alone would make
+    every two Turkic patronymics alike (Мамед оглы, Гусейн оглы)."""
+    for index in range(len(typed) - 1, 0, -1):
+        if latin_key(typed[index]) in _PATRONYMIC_MARKERS:
+            return typed[index - 1] + typed[index]
+    return ""
+
+
 @lru_cache(maxsize=500_000)
 def name_parse(raw: str) -> ParsedName:
     """Parse a full name as typed by anyone, in any order, script or layout."""
@@ -377,7 +405,8 @@ def _parsed(words: list[str]) -> ParsedName:
     spelled, _ = _split_patronymic(spelled)
     typed = tuple(spelling for spelling in (typed_spelling(word) for word in words) if spelling)
     ending = patronymic[-3:]
-    typed_patronymic = next(
+    typed_patronymic = _typed_turkic_patronymic(typed) if patronymic else ""
+    typed_patronymic = typed_patronymic or next(
         (word for word in reversed(typed) if patronymic and latin_key(word).endswith(ending)), ""
     )
     return ParsedName(

@@ -78,6 +78,25 @@ _DIACRITIC_LETTERS = {
     "ȳ": "y",
     "ß": "ss",
     "ı": "i",
+    # Azerbaijani and Turkish Latin, where ş is ш and ç is ч (Şamil, Çingiz), and ə is
+    # written а in Russian more often than е (Əliyev, Алиев).
+    "ş": "sh",
+    "ç": "ch",
+    "ə": "a",
+    # Kazakh, Azerbaijani, Tatar and Bashkir Cyrillic letters that the Russian schemes leave
+    # as they are (Қайрат, Әлиев, Ғани, Ұлы).
+    "ә": "a",
+    "қ": "k",
+    "ғ": "g",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
+    "ҙ": "z",
+    "ҫ": "s",
+    "җ": "zh",
 }
 
 # Ordered rewrites on the bare Latin string: longest and most specific first. Upper-case

@@ -79,6 +79,32 @@ def test_it_reads_a_typo_beside_a_german_patronymic_as_similar_not_a_contradicti
     )
 
 
+def _patronymics(left: str, right: str) -> int:
+    a, b = name_parse(left), name_parse(right)
+    return patronymic_level(a.patronymic, b.patronymic, a.typed_patronymic, b.typed_patronymic)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("Алиев Рашид Мамед оглы", "Aliyev Rashid Məmməd oğlu", 2),  # Azerbaijani Latin
+        ("Алиев Рашид Мамед оглы", "Əliyev Rəşid Məmməd oğlu", 2),
+        ("Алиева Айгюль Мамед кызы", "Əliyeva Aygül Məmməd qızı", 2),
+        ("Алиева Айгюль Мамед кызы", "Алиева Айгюль Мамед қызы", 2),  # Kazakh letter
+        ("Алиев Рашид Мамед оглы", "Алиев Рашид Мамедович", 1),  # one father, Russian form
+        ("Алиева Айгюль Мамед кызы", "Алиева Айгюль Мамедовна", 1),
+        ("Алиев Рашид Мамед оглы", "Алиев Рашид Гусейн оглы", 0),  # two fathers
+        ("Алиев Рашид Мамед оглы", "Алиев Рашид Ахмед оглы", 0),
+        ("Алиев Рашид Гусейн оглы", "Алиев Рашид Мамедович", 0),
+        ("Алиев Рашид Мамед оглы", "Алиев Рашид Мамедовна", 0),  # a son and a daughter
+    ],
+)
+def test_it_compares_turkic_patronymics_by_the_father(left: str, right: str, level: int) -> None:
+    # A Turkic patronymic is the father's name and a marker (оглы, oğlu, кызы, қызы): the
+    # marker alone made every two of them alike
+    assert _patronymics(left, right) == level
+
+
 @pytest.mark.parametrize(
     ("left", "right", "level"),
     [
