@@ -151,6 +151,10 @@ def _stemmed_group(key: str, suffixes: tuple[str, ...]) -> str:
 def canonical_token(raw: str) -> str:
     """Canonical key of one word of a name, its name group applied."""
     key = latin_key(raw)
+    if key in NAME_GROUP_OF_KEY:
+        # Before the prefixes: Alexander and Abdullah are names of their own, not Al- and
+        # Abd- with something after them.
+        return NAME_GROUP_OF_KEY[key]
     for prefix in _COMPOUND_PREFIX_KEYS:
         if key.startswith(prefix) and len(key) >= len(prefix) + 3:
             return prefix + _grouped(key[len(prefix) :])
@@ -191,18 +195,34 @@ _KNOWN_GIVEN_SPELLINGS = frozenset(NAME_GROUP_OF_KEY) | frozenset(
 _SURNAME_MIN_LENGTH = 4  # Aliev folds to alev
 
 
+#: Known names closer than this are taken for spellings of one name (Беслан, Бислан; Элина,
+#: Елена; Ильяс, Илья), which requests mix up and typos produce.
+_OTHER_NAME_EDITS = 2
+#: A name with a word this short may have been split by a stray space (Ми лана, Le ila),
+#: which leaves a known name behind by chance.
+_FRAGMENT_LENGTH = 2
+
+
 def other_given_names(left: ParsedName, right: ParsedName) -> bool:
-    """Each side gives a known given name, spelt as it is known, that the other lacks
-    (Исаева Мадина, Исаева Малика): two people, however alike the rest reads. A word that
-    only a typo repair joined to a name (Zaina read as Zainab) is not taken for one."""
-    return _lacked_given_name(left, right) and _lacked_given_name(right, left)
-
-
-def _lacked_given_name(name: ParsedName, other: ParsedName) -> bool:
+    """Each side gives a known given name, spelt as it is known, that the other lacks, and
+    the two are at least two letters apart (Исаева Мадина, Исаева Малика; Иса, Муса): two
+    people, however alike the rest reads. A word that only a typo repair joined to a name
+    (Zaina read as Zainab) is not taken for one, nor is a name with a fragment of a word."""
+    if any(len(word) <= _FRAGMENT_LENGTH for word in (*left.spelled, *right.spelled)):
+        return False
     return any(
-        spelling in _KNOWN_GIVEN_SPELLINGS and canonical_token(spelling) not in other.tokens
-        for spelling in name.spelled
+        OSA.distance(mine, theirs, score_cutoff=_OTHER_NAME_EDITS - 1) >= _OTHER_NAME_EDITS
+        for mine in _lacked_given_names(left, right)
+        for theirs in _lacked_given_names(right, left)
     )
+
+
+def _lacked_given_names(name: ParsedName, other: ParsedName) -> list[str]:
+    return [
+        spelling
+        for spelling in name.spelled
+        if spelling in _KNOWN_GIVEN_SPELLINGS and canonical_token(spelling) not in other.tokens
+    ]
 
 
 def looks_like_surname(key: str) -> bool:

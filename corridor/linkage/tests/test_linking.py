@@ -256,15 +256,27 @@ def test_it_keeps_apart_siblings_on_one_phone_whose_given_names_read_alike(
     assert [flag.identifier_kind for flag in result.flags] == ["phone"]
 
 
-def test_it_still_links_a_given_name_that_a_typo_brings_near_another() -> None:
-    # Given one woman's requests from one phone, one of them with a letter of her name lost
-    # (Zaina, which a typo repair reads as Zainab)
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Магомадова Залина", "Magomadova Zaina"),  # a typo the repair reads as Zainab
+        ("Иванов Александр Петрович", "Ivanov Alexander Petrovich"),  # one name group
+        ("Исаев Абдулла", "Isaev Abdallah"),  # one group, not Abd- and a rest
+        ("Беслан Исаев", "Бислан Исаев"),  # two listed spellings of one name
+        ("Элина Исаева", "Елена Исаева"),  # a letter apart: a typo as likely as a sister
+        ("Ми лана Исаева", "Милана Исаева"),  # a stray space leaves Лиана behind
+    ],
+)
+def test_it_still_links_a_given_name_that_a_typo_brings_near_another(left: str, right: str) -> None:
+    # Given one woman's or man's requests from one phone, the given name mistyped or spelt
+    # another way on one of them
     requests = [
-        Request("a", "Магомадова Залина", "89179088619", "12.03.1995"),
-        Request("b", "Magomadova Zaina", "+79179088619", "12.03.1995"),
+        Request("a", left, "89179088619", "12.03.1995"),
+        Request("b", right, "+79179088619", "12.03.1995"),
     ]
     # When they are linked
     result = link(requests)
-    # Then they are one person: only a name spelt as it is known counts as another name
+    # Then they are one person: only names spelt as they are known, two letters or more
+    # apart, count as two names
     assert result.cluster_of(0) == result.cluster_of(1)
     assert result.flags == []

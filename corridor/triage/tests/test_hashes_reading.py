@@ -43,7 +43,7 @@ from .test_flags import _codes, _flags
 #: corridor/linkage/__init__.py and add the new digest as its own line.
 READINGS = {
     1: "d399090f55f4624d0da5eb30d13efc000c812c3f75685ed21b2a83a1ac9ef7c9",
-    2: "5f1531cdb0d924627a07eeb22fbaaf007cc0604d8392e9d023e92c15cc530f54",
+    2: "657d3382f0e171f55fb9af08134b4f95b5174b73d4fd6f4ab000986a285fd6f9",
 }
 
 _WORDS = [
@@ -82,6 +82,9 @@ _WORDS = [
     "Қайрат",
     "оглы",
     "қызы",
+    # Names of a group that begin like a compound prefix (reading 2).
+    "Александр",
+    "Абдулла",
 ]
 _SCHEMES = (iuliia.ICAO_DOC_9303, iuliia.MVD_310, iuliia.MVD_782, iuliia.ALA_LC, iuliia.GOST_7034)
 _QWERTY = str.maketrans("йцукенгшщзхъфывапролджэячсмитьбю", "qwertyuiop[]asdfghjkl;'zxcvbnm,.")
