@@ -196,24 +196,45 @@ _SURNAME_MIN_LENGTH = 4  # Aliev folds to alev
 
 
 #: Known names closer than this are taken for spellings of one name (Беслан, Бислан; Элина,
-#: Елена; Ильяс, Илья), which requests mix up and typos produce.
+#: Елена; Ильяс, Илья), which requests mix up and typos produce. Measured to the nearest
+#: spelling of the other's name group: Ahad is a letter from Ahmad, so from Ахмед too.
 _OTHER_NAME_EDITS = 2
-#: A name with a word this short may have been split by a stray space (Ми лана, Le ila),
+#: A word this short beside another may be a name split by a stray space (Ми лана, Le ila),
 #: which leaves a known name behind by chance.
 _FRAGMENT_LENGTH = 2
+
+
+def _group_spellings() -> dict[str, frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for spelling, group in NAME_GROUP_OF_KEY.items():
+        members.setdefault(group, set()).add(spelling)
+    return {spelling: frozenset(members[group]) for spelling, group in NAME_GROUP_OF_KEY.items()}
+
+
+_SPELLINGS_OF = _group_spellings()
 
 
 def other_given_names(left: ParsedName, right: ParsedName) -> bool:
     """Each side gives a known given name, spelt as it is known, that the other lacks, and
     the two are at least two letters apart (Исаева Мадина, Исаева Малика; Иса, Муса): two
     people, however alike the rest reads. A word that only a typo repair joined to a name
-    (Zaina read as Zainab) is not taken for one, nor is a name with a fragment of a word."""
-    if any(len(word) <= _FRAGMENT_LENGTH for word in (*left.spelled, *right.spelled)):
+    (Zaina read as Zainab) is not taken for one, nor is a name split by a stray space."""
+    if _split_name(left) or _split_name(right):
         return False
     return any(
-        OSA.distance(mine, theirs, score_cutoff=_OTHER_NAME_EDITS - 1) >= _OTHER_NAME_EDITS
+        _name_edits(mine, theirs) >= _OTHER_NAME_EDITS
         for mine in _lacked_given_names(left, right)
         for theirs in _lacked_given_names(right, left)
+    )
+
+
+def _name_edits(left: str, right: str) -> int:
+    """Edits between the nearest spellings of two known names' groups."""
+    cutoff = _OTHER_NAME_EDITS - 1
+    return min(
+        OSA.distance(a, b, score_cutoff=cutoff)
+        for a in _SPELLINGS_OF.get(left, (left,))
+        for b in _SPELLINGS_OF.get(right, (right,))
     )
 
 
@@ -223,6 +244,16 @@ def _lacked_given_names(name: ParsedName, other: ParsedName) -> list[str]:
         for spelling in name.spelled
         if spelling in _KNOWN_GIVEN_SPELLINGS and canonical_token(spelling) not in other.tokens
     ]
+
+
+def _split_name(name: ParsedName) -> bool:
+    """A short word that makes a known given name with the word beside it (Ми лана)."""
+    typed = name.typed
+    return any(
+        latin_key(typed[index] + typed[index + 1]) in _KNOWN_GIVEN_SPELLINGS
+        for index in range(len(typed) - 1)
+        if min(len(typed[index]), len(typed[index + 1])) <= _FRAGMENT_LENGTH
+    )
 
 
 def looks_like_surname(key: str) -> bool:

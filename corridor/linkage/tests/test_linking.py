@@ -243,6 +243,10 @@ def test_it_does_not_draw_other_names_on_one_phone_into_one_cluster(
             Request("islam", "Алиев Ислам Хусейнович", "89179088619", "1991"),
             Request("adam", "Алиев Адам Хусейнович", "89179088619", "1981"),
         ],
+        [  # twins again, one of them giving her patronymic's initial
+            Request("madina", "Исаева Мадина", "89179088619", "12.03.1995"),
+            Request("malika", "Исаева Малика Р.", "89179088619", "12.03.1995"),
+        ],
     ],
 )
 def test_it_keeps_apart_siblings_on_one_phone_whose_given_names_read_alike(
@@ -265,6 +269,7 @@ def test_it_keeps_apart_siblings_on_one_phone_whose_given_names_read_alike(
         ("Беслан Исаев", "Бислан Исаев"),  # two listed spellings of one name
         ("Элина Исаева", "Елена Исаева"),  # a letter apart: a typo as likely as a sister
         ("Ми лана Исаева", "Милана Исаева"),  # a stray space leaves Лиана behind
+        ("Дадаев Ахмед Исламович", "Dadayev Ahad Islamovich"),  # a letter from Ahmad
     ],
 )
 def test_it_still_links_a_given_name_that_a_typo_brings_near_another(left: str, right: str) -> None:
