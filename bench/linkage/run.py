@@ -85,7 +85,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--systems", default="corridor,splink")
     parser.add_argument(
-        "--online-size", type=int, default=None, help="stored requests for the online query test"
+        "--online-size",
+        type=int,
+        default=None,
+        help="stored requests for the online query test (default: the largest size; 0: skip it)",
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -100,6 +103,8 @@ def main() -> None:
         print(f"# {size} requests generated in {time.perf_counter() - started:.1f}s", flush=True)
         for system in systems:
             print(_row(run_system(system, requests, truth, size)), flush=True)
+    if args.online_size == 0:
+        return
     online_size = args.online_size or max(sizes)
     requests, _ = write_dataset(online_size, DATA)
     latency = online_latency(requests)
