@@ -219,13 +219,11 @@ def other_given_names(left: ParsedName, right: ParsedName) -> bool:
     the two are at least two letters apart (Исаева Мадина, Исаева Малика; Иса, Муса): two
     people, however alike the rest reads. A word that only a typo repair joined to a name
     (Zaina read as Zainab) is not taken for one, nor is a name split by a stray space."""
-    if _split_name(left) or _split_name(right):
+    mine = _lacked_given_names(left, right)
+    theirs = _lacked_given_names(right, left) if mine else []
+    if not theirs or _split_name(left) or _split_name(right):
         return False
-    return any(
-        _name_edits(mine, theirs) >= _OTHER_NAME_EDITS
-        for mine in _lacked_given_names(left, right)
-        for theirs in _lacked_given_names(right, left)
-    )
+    return any(_name_edits(a, b) >= _OTHER_NAME_EDITS for a in mine for b in theirs)
 
 
 def _name_edits(left: str, right: str) -> int:
